@@ -1,0 +1,44 @@
+// Source text and diagnostics shared by every compile stage.
+//
+// A SourceSet owns the text of every file that took part in one compilation (top-level
+// files, strings given through the API, and everything they include). Spans in the AST index
+// into it, so a diagnostic can always be printed as `file(line): error: message`, the form
+// yara prints and editors understand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rules/ast.h"
+
+namespace harrier::rules {
+
+struct SourceFile {
+  std::string name;  // the path as given (or "<string>"), used in messages
+  std::string text;
+};
+
+class SourceSet {
+ public:
+  uint32_t add(std::string name, std::string text) {
+    files_.push_back({std::move(name), std::move(text)});
+    return static_cast<uint32_t>(files_.size() - 1);
+  }
+  const SourceFile& file(uint32_t index) const { return files_[index]; }
+  size_t size() const { return files_.size(); }
+
+ private:
+  std::vector<SourceFile> files_;
+};
+
+enum class Severity { kError, kWarning };
+
+struct Diagnostic {
+  Severity severity = Severity::kError;
+  Span span;
+  std::string rule;  // the rule the diagnostic is about, when there is one
+  std::string message;
+};
+
+}  // namespace harrier::rules

@@ -67,6 +67,7 @@ class Compiler {
   std::shared_ptr<const Rules> build();
 
  private:
+  friend class Rules;  // Rules::load recompiles saved sources through the compiler
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,265 @@
+// The compiler: parsed rules in, an immutable Program out.
+//
+// add_file/add_string only parse (so every broken file is reported in one run); build()
+// then walks all rules in declaration order, which is also YARA's visibility order: a rule
+// may refer to rules declared before it in its namespace. For each rule it lowers the
+// strings (text strings to literal forms, hex strings and regexes to regex::Programs),
+// resolves the condition, enforces YARA's "unreferenced string" rule, and finally builds
+// the two Vectorscan databases.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "compiler/compiler_impl.h"
+#include "compiler/database.h"
+#include "compiler/literals.h"
+#include "compiler/program.h"
+#include "compiler/resolve.h"
+#include "harrier/harrier.h"
+#include "rules/parser.h"
+
+namespace harrier {
+
+std::string Diagnostic::to_string() const {
+  const char* kind = severity == Severity::kError ? "error" : "warning";
+  if (!rule.empty())
+    return std::string(kind) + ": rule \"" + rule + "\" in " + file + "(" +
+           std::to_string(line) + "): " + message;
+  return file + "(" + std::to_string(line) + "): " + kind + ": " + message;
+}
+
+const char* version() { return "0.1.0"; }
+
+Compiler::Compiler() : impl_(std::make_unique<Impl>()) {}
+Compiler::~Compiler() = default;
+
+void Compiler::define(const std::string& name, ExternalValue value) {
+  for (auto& e : impl_->externals) {
+    if (e.name == name) {
+      e.value = std::move(value);
+      return;
+    }
+  }
+  impl_->externals.push_back({name, std::move(value)});
+}
+
+bool Compiler::add_file(const std::string& path, const std::string& ns) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Diagnostic d;
+    d.file = path;
+    d.message = "could not open file";
+    impl_->diags.push_back(d);
+    impl_->errors = true;
+    return false;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return impl_->add(path, buf.str(), ns);
+}
+
+bool Compiler::add_string(std::string_view source, const std::string& ns,
+                          const std::string& origin) {
+  return impl_->add(origin, std::string(source), ns);
+}
+
+const std::vector<Diagnostic>& Compiler::diagnostics() const { return impl_->diags; }
+bool Compiler::has_errors() const { return impl_->errors; }
+
+std::shared_ptr<const Rules> Compiler::build() { return impl_->build(); }
+
+namespace {
+
+compiler::Type external_type(const ExternalValue& v) {
+  switch (v.index()) {
+    case 0:
+      return compiler::Type::kInt;
+    case 1:
+      return compiler::Type::kFloat;
+    case 2:
+      return compiler::Type::kBool;
+    default:
+      return compiler::Type::kString;
+  }
+}
+
+}  // namespace
+
+bool Compiler::Impl::build_rule(
+    const rules::Rule& rule, compiler::Program& program,
+    std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
+    std::map<std::string, std::vector<std::string>>& rule_order,
+    const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
+  auto& visible = rules_by_ns[rule.ns];
+  if (visible.count(rule.name) || ext_types.count(rule.name)) {
+    error(rule.span, "", "duplicated identifier \"" + rule.name + "\"");
+    return false;
+  }
+
+  uint32_t rule_index = static_cast<uint32_t>(program.rules.size());
+  uint32_t first_string = static_cast<uint32_t>(program.strings.size());
+  compiler::CompiledRule out;
+  out.info.name = rule.name;
+  out.info.ns = rule.ns;
+  out.info.tags = rule.tags;
+  out.info.is_private = rule.is_private;
+  out.info.is_global = rule.is_global;
+  for (const auto& m : rule.metas) out.info.metas.emplace_back(m.id, m.value);
+
+  std::vector<compiler::CompiledString> strings;
+  bool ok = true;
+  for (const auto& decl : rule.strings) {
+    compiler::CompiledString s;
+    s.id = decl.id;
+    s.rule = rule_index;
+    s.kind = decl.kind;
+    s.mods = decl.mods;
+    if (decl.kind == rules::StringKind::kText) {
+      s.text = decl.value;
+    } else {
+      auto compiled = decl.kind == rules::StringKind::kHex
+                          ? regex::compile_hex(decl.value)
+                          : regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
+                                                 decl.regex_dotall);
+      if (!compiled.program) {
+        error(decl.span, rule.name,
+              (decl.kind == rules::StringKind::kHex ? "invalid hex string \""
+                                                    : "invalid regular expression \"") +
+                  decl.id + "\": " + compiled.error);
+        ok = false;
+        continue;
+      }
+      s.greedy = compiled.program->greedy();
+      if (compiled.program->is_slow())
+        warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
+      s.program = std::move(compiled.program);
+    }
+    strings.push_back(std::move(s));
+  }
+  if (!ok) return false;
+
+  compiler::ResolveContext ctx;
+  ctx.rule = &rule;
+  ctx.first_string = first_string;
+  for (const auto& s : strings) ctx.string_ids.push_back(s.id);
+  ctx.visible_rules = &visible;
+  ctx.visible_rule_order = rule_order[rule.ns];
+  ctx.externals = &ext_types;
+  out.condition = compiler::resolve_condition(*rule.condition, ctx);
+  size_t before = raw_diags.size();
+  raw_diags.insert(raw_diags.end(), ctx.diags.begin(), ctx.diags.end());
+  convert(raw_diags, before);
+  if (!out.condition) return false;
+  for (size_t k = 0; k < strings.size(); ++k) {
+    const std::string& id = strings[k].id;
+    if (!ctx.string_used[k] && id.rfind("$_", 0) != 0) {
+      error(rule.strings[k].span, rule.name, "unreferenced string \"" + id + "\"");
+      return false;
+    }
+  }
+  program.max_loop_depth = std::max(program.max_loop_depth, ctx.max_loop_slots);
+
+  for (size_t k = 0; k < strings.size(); ++k) {
+    auto& s = strings[k];
+    bool literal = s.kind == rules::StringKind::kText ? !(s.mods.base64 || s.mods.base64wide)
+                                                      : s.program->literal().has_value();
+    if (literal && ctx.fixed_enabled[k]) s.fixed_offset = ctx.fixed_offset[k];
+    s.single_match = ctx.single_match[k];
+  }
+  for (auto& s : strings) {
+    out.strings.push_back(static_cast<uint32_t>(program.strings.size()));
+    program.strings.push_back(std::move(s));
+  }
+  visible[rule.name] = rule_index;
+  rule_order[rule.ns].push_back(rule.name);
+  auto ns_it = std::find(program.namespaces.begin(), program.namespaces.end(), rule.ns);
+  program.rule_namespace.push_back(static_cast<uint32_t>(ns_it - program.namespaces.begin()));
+  if (ns_it == program.namespaces.end()) program.namespaces.push_back(rule.ns);
+  program.rules.push_back(std::move(out));
+  return true;
+}
+
+namespace {
+
+// Adds every literal form and regex expression of the program's strings, merging identical
+// literals so each is searched once.
+void collect_atoms(compiler::Program& program) {
+  std::map<std::pair<std::string, bool>, uint32_t> literal_ids;
+  auto add_literal = [&](const std::string& bytes, bool caseless, compiler::LiteralForm form) {
+    auto key = std::make_pair(bytes, caseless);
+    auto it = literal_ids.find(key);
+    if (it == literal_ids.end()) {
+      it = literal_ids.emplace(key, static_cast<uint32_t>(program.literals.size())).first;
+      program.literals.push_back({bytes, caseless, {}});
+    }
+    program.literals[it->second].forms.push_back(form);
+  };
+
+  for (uint32_t si = 0; si < program.strings.size(); ++si) {
+    const compiler::CompiledString& s = program.strings[si];
+    bool ascii = s.mods.ascii || !s.mods.wide;
+    if (s.kind == rules::StringKind::kText) {
+      auto forms = compiler::expand_text_string(s.text, s.mods);
+      for (size_t p = 0; p < forms.size(); ++p) {
+        compiler::LiteralForm f{si, static_cast<uint32_t>(forms[p].bytes.size()),
+                                static_cast<uint8_t>(std::min<size_t>(p, 255)), forms[p].xor_key,
+                                forms[p].wide};
+        add_literal(forms[p].bytes, forms[p].caseless, f);
+      }
+      continue;
+    }
+    if (auto lit = s.program->literal(); lit && s.kind == rules::StringKind::kHex) {
+      add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
+      continue;
+    }
+    if (s.kind == rules::StringKind::kHex || ascii)
+      program.regex_atoms.push_back({si, false, s.program->hyperscan(false)});
+    if (s.kind == rules::StringKind::kRegex && s.mods.wide)
+      program.regex_atoms.push_back({si, true, s.program->hyperscan(true)});
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const Rules> Compiler::Impl::build() {
+  if (errors) return nullptr;
+  auto impl = std::make_unique<Rules::Impl>();
+  compiler::Program& program = impl->program;
+  program.externals = externals;
+  program.sources = saved;
+  for (size_t i = 0; i < sources.size(); ++i)
+    program.files.emplace_back(sources.file(static_cast<uint32_t>(i)).name,
+                               sources.file(static_cast<uint32_t>(i)).text);
+
+  std::map<std::string, std::pair<uint32_t, compiler::Type>> ext_types;
+  for (uint32_t i = 0; i < externals.size(); ++i)
+    ext_types[externals[i].name] = {i, external_type(externals[i].value)};
+
+  std::map<std::string, std::map<std::string, uint32_t>> rules_by_ns;
+  std::map<std::string, std::vector<std::string>> rule_order;
+  for (const auto& imp : ast.imports) error(imp.span, "", "unknown module \"" + imp.module + "\"");
+  for (const auto& rule : ast.rules) build_rule(rule, program, rules_by_ns, rule_order, ext_types);
+  if (errors) return nullptr;
+
+  collect_atoms(program);
+  std::string db_error;
+  if (!compiler::build_databases(program, &db_error)) {
+    error({}, "", db_error);
+    return nullptr;
+  }
+  for (const auto& d : diags)
+    if (d.severity == Diagnostic::Severity::kWarning) impl->warnings.push_back(d);
+  return std::make_shared<const Rules>(std::move(impl));
+}
+
+// ---- Rules ----------------------------------------------------------------------------
+
+Rules::Rules(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Rules::~Rules() = default;
+size_t Rules::rule_count() const { return impl_->program.rules.size(); }
+const RuleInfo& Rules::rule(size_t index) const { return impl_->program.rules[index].info; }
+const std::vector<Diagnostic>& Rules::warnings() const { return impl_->warnings; }
+
+}  // namespace harrier

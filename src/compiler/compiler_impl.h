@@ -1,0 +1,74 @@
+// The compiler's private state, shared by compiler.cpp and serialize.cpp (which feeds saved
+// sources back through it when loading compiled rules).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/program.h"
+#include "harrier/harrier.h"
+#include "rules/parser.h"
+
+namespace harrier {
+
+struct Compiler::Impl {
+  rules::SourceSet sources;
+  rules::File ast;
+  std::vector<rules::Diagnostic> raw_diags;
+  std::vector<Diagnostic> diags;
+  std::vector<compiler::ExternalVar> externals;
+  std::vector<compiler::Program::SavedSource> saved;
+  std::map<std::string, std::string> saved_files;  // for loading compiled rules
+  bool errors = false;
+
+  void convert(const std::vector<rules::Diagnostic>& in, size_t from) {
+    for (size_t i = from; i < in.size(); ++i) {
+      const auto& d = in[i];
+      Diagnostic out;
+      out.severity = d.severity == rules::Severity::kError ? Diagnostic::Severity::kError
+                                                           : Diagnostic::Severity::kWarning;
+      out.file = d.span.file < sources.size() ? sources.file(d.span.file).name : "<string>";
+      out.line = static_cast<int>(d.span.line);
+      out.rule = d.rule;
+      out.message = d.message;
+      if (out.severity == Diagnostic::Severity::kError) errors = true;
+      diags.push_back(std::move(out));
+    }
+  }
+
+  bool add(std::string origin, std::string text, const std::string& ns) {
+    saved.push_back({ns, origin, text});
+    uint32_t id = sources.add(std::move(origin), std::move(text));
+    rules::ParseOptions options;
+    if (!saved_files.empty()) {
+      options.read_file = [this](const std::string& path) -> std::optional<std::string> {
+        auto it = saved_files.find(path);
+        if (it == saved_files.end()) return std::nullopt;
+        return it->second;
+      };
+    }
+    size_t before = raw_diags.size();
+    bool ok = rules::parse(sources, id, ns, ast, raw_diags, options);
+    convert(raw_diags, before);
+    return ok;
+  }
+
+  std::shared_ptr<const Rules> build();
+  bool build_rule(const rules::Rule& rule, compiler::Program& program,
+                  std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
+                  std::map<std::string, std::vector<std::string>>& rule_order,
+                  const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types);
+  void error(const rules::Span& span, const std::string& rule, std::string message) {
+    raw_diags.push_back({rules::Severity::kError, span, rule, std::move(message)});
+    convert(raw_diags, raw_diags.size() - 1);
+  }
+  void warning(const rules::Span& span, const std::string& rule, std::string message) {
+    raw_diags.push_back({rules::Severity::kWarning, span, rule, std::move(message)});
+    convert(raw_diags, raw_diags.size() - 1);
+  }
+};
+
+}  // namespace harrier

@@ -1,0 +1,116 @@
+// The compiled form of a rule set: what the compiler produces and the scanner runs.
+//
+// Three parts, each immutable after build():
+//   * strings: every `$x` of every rule, lowered to what verification needs (plain bytes
+//     for text strings, a regex::Program for hex strings and regexes);
+//   * atoms: the Vectorscan side. Every text string expands into literal variants (ascii,
+//     wide, each xor key, each base64 shift); identical literals from different strings are
+//     merged so a literal is searched once however many rules use it. Hex strings and
+//     regexes become Vectorscan expressions, one per (string, wide?) pair.
+//   * conditions: a typed, name-resolved expression tree per rule (condition.h).
+//
+// The scanner never looks at the AST; the compiler never looks at scanned data.
+#pragma once
+
+#include <hs/hs.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/condition.h"
+#include "harrier/harrier.h"
+#include "regex/regex.h"
+#include "rules/ast.h"
+
+namespace harrier::compiler {
+
+struct CompiledString {
+  std::string id;  // "$a"
+  uint32_t rule = 0;
+  rules::StringKind kind = rules::StringKind::kText;
+  rules::StringModifiers mods;
+  std::string text;                        // kText: the plain bytes
+  std::optional<regex::Program> program;   // kHex, kRegex
+  bool greedy = false;                     // a later longer match replaces one at the same offset
+  // YARA looks for a literal string used only as `$a at N` at offset N alone, and -f stops
+  // a string used only as a boolean at its first match; both change what -s prints.
+  std::optional<int64_t> fixed_offset;
+  bool single_match = false;
+};
+
+// One searched form of a text string. At a given offset YARA tries the forms in a fixed
+// order (plain ascii, wide, then xor wide, xor ascii; base64 forms in alternation order);
+// `priority` keeps that order when two forms match at the same offset.
+struct LiteralForm {
+  uint32_t string = 0;
+  uint32_t length = 0;  // bytes matched
+  uint8_t priority = 0;
+  uint8_t xor_key = 0;
+  bool wide = false;  // for fullword checks
+};
+
+// A unique literal searched by Vectorscan; its id in the literal database is its index.
+struct Literal {
+  std::string bytes;
+  bool caseless = false;
+  std::vector<LiteralForm> forms;
+};
+
+// A Vectorscan expression of one hex string or regex; id in the regex database = index.
+struct RegexAtom {
+  uint32_t string = 0;
+  bool wide = false;
+  regex::HsPattern pattern;
+};
+
+struct HsDatabaseDeleter {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
+
+struct CompiledRule {
+  RuleInfo info;
+  std::vector<uint32_t> strings;  // indices into Program::strings, declaration order
+  NodePtr condition;
+};
+
+struct ExternalVar {
+  std::string name;
+  ExternalValue value;
+};
+
+struct Program {
+  std::vector<CompiledString> strings;
+  std::vector<Literal> literals;
+  std::vector<RegexAtom> regex_atoms;
+  std::vector<CompiledRule> rules;
+  std::vector<ExternalVar> externals;
+  std::vector<std::string> namespaces;
+  std::vector<uint32_t> rule_namespace;  // rule index -> namespace index
+  size_t max_loop_depth = 0;             // loop variable slots needed by the evaluator
+
+  HsDatabase literal_db;  // null when there are no literals
+  HsDatabase regex_db;    // null when there are no hex strings or regexes
+
+  // What `harrier compile` saves: the sources, so a load re-derives everything.
+  struct SavedSource {
+    std::string ns;
+    std::string origin;
+    std::string text;
+  };
+  std::vector<SavedSource> sources;
+  // Every file read while compiling (included ones too), by the name the parser used.
+  std::vector<std::pair<std::string, std::string>> files;
+};
+
+}  // namespace harrier::compiler
+
+namespace harrier {
+struct Rules::Impl {
+  compiler::Program program;
+  std::vector<Diagnostic> warnings;
+};
+}  // namespace harrier

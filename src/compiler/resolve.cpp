@@ -1,0 +1,614 @@
+// Name resolution and type checking of rule conditions; see resolve.h.
+//
+// Errors unwind through a local exception (ResolveError) to the single catch in
+// resolve_condition: the first error in a condition is reported, as yara does, and the
+// rest of the rule is not examined.
+#include "compiler/resolve.h"
+
+#include <cstring>
+#include <limits>
+
+namespace harrier::compiler {
+namespace {
+
+using rules::Expr;
+using rules::Op;
+
+struct ResolveError {
+  rules::Span span;
+  std::string message;
+};
+
+constexpr size_t kMaxLoopNesting = 4;  // YR_MAX_LOOP_NESTING
+// YARA's YR_UNDEFINED, which its fixed-offset bookkeeping compares against.
+constexpr int64_t kUndefinedOffset = static_cast<int64_t>(0xFFFABADAFABADAFFull);
+
+const char* type_name(Type t) {
+  switch (t) {
+    case Type::kBool:
+      return "boolean";
+    case Type::kInt:
+      return "integer";
+    case Type::kFloat:
+      return "float";
+    case Type::kString:
+      return "string";
+    case Type::kRegex:
+      return "regexp";
+  }
+  return "?";
+}
+
+NodePtr make(NodeOp op, Type type) {
+  auto n = std::make_unique<Node>();
+  n->op = op;
+  n->type = type;
+  return n;
+}
+
+bool is_numeric(Type t) { return t == Type::kInt || t == Type::kFloat; }
+
+// Wildcard match for sets: "$a*" matches every id starting with "$a"; otherwise equality.
+bool set_pattern_matches(const std::string& pattern, const std::string& id) {
+  if (!pattern.empty() && pattern.back() == '*')
+    return id.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == id;
+}
+
+class Resolver {
+ public:
+  explicit Resolver(ResolveContext& ctx) : ctx_(ctx) {}
+
+  NodePtr boolean(const Expr& e) { return to_bool(expr(e)); }
+
+ private:
+  [[noreturn]] void fail(const rules::Span& span, std::string message) {
+    throw ResolveError{span, std::move(message)};
+  }
+
+  // A value used where YARA expects a boolean: strings test non-empty, numbers non-zero.
+  NodePtr to_bool(NodePtr n) {
+    if (n->type == Type::kBool) return n;
+    if (n->type == Type::kRegex) fail({}, "wrong type \"regexp\" for boolean expression");
+    auto b = make(NodeOp::kToBool, Type::kBool);
+    b->a = std::move(n);
+    return b;
+  }
+
+  void require(const NodePtr& n, Type t, const Expr& where, const char* op) {
+    if (n->type != t)
+      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for \"" + op +
+                           "\" operator");
+  }
+
+  void require_int(const NodePtr& n, const Expr& where, const char* what) {
+    if (n->type != Type::kInt)
+      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for " + what);
+  }
+
+  std::optional<int64_t> const_int(const Node& n) {
+    if (n.op == NodeOp::kConstInt && n.type == Type::kInt) return n.i;
+    return std::nullopt;
+  }
+
+  enum class Use { kFound, kFoundAt, kOther };
+
+  // Records how string k is used, mirroring YARA's bookkeeping of its fixed-offset and
+  // single-match flags (including its quirk for anonymous strings, which applies the use to
+  // every string of the rule and skips the "undefined offset" test).
+  void note_use(size_t k, Use use, std::optional<int64_t> at, bool anonymous) {
+    if (use != Use::kFound) ctx_.single_match[k] = false;
+    if (use != Use::kFoundAt) {
+      ctx_.fixed_enabled[k] = false;
+      return;
+    }
+    if (!ctx_.fixed_offset[k]) ctx_.fixed_offset[k] = at ? *at : kUndefinedOffset;
+    bool differs = *ctx_.fixed_offset[k] != (at ? *at : kUndefinedOffset);
+    if (differs || (!anonymous && *ctx_.fixed_offset[k] == kUndefinedOffset))
+      ctx_.fixed_enabled[k] = false;
+  }
+
+  uint32_t string_index(const Expr& e, Use use = Use::kOther,
+                        std::optional<int64_t> at = std::nullopt) {
+    const std::string& id = e.s;
+    if (id == "$") {
+      if (!in_for_of_) fail(e.span, "wrong use of anonymous string");
+      for (size_t k = 0; k < ctx_.string_ids.size(); ++k) note_use(k, use, at, true);
+      return kCurrentString;
+    }
+    for (size_t k = 0; k < ctx_.string_ids.size(); ++k) {
+      if (ctx_.string_ids[k] == id) {
+        ctx_.string_used[k] = true;
+        note_use(k, use, at, false);
+        return ctx_.first_string + static_cast<uint32_t>(k);
+      }
+    }
+    fail(e.span, "undefined string \"" + id + "\"");
+  }
+
+  std::vector<uint32_t> string_set(const rules::Set& set, const rules::Span& span) {
+    std::vector<uint32_t> out;
+    if (set.them) {
+      for (size_t k = 0; k < ctx_.string_ids.size(); ++k) {
+        ctx_.string_used[k] = true;
+        ctx_.fixed_enabled[k] = false;
+        out.push_back(ctx_.first_string + static_cast<uint32_t>(k));
+      }
+      if (out.empty()) fail(span, "undefined string \"them\"");
+      return out;
+    }
+    for (size_t p = 0; p < set.patterns.size(); ++p) {
+      const std::string& pattern = set.patterns[p];
+      bool any = false;
+      for (size_t k = 0; k < ctx_.string_ids.size(); ++k) {
+        if (set_pattern_matches(pattern, ctx_.string_ids[k])) {
+          ctx_.string_used[k] = true;
+          ctx_.fixed_enabled[k] = false;
+          out.push_back(ctx_.first_string + static_cast<uint32_t>(k));
+          any = true;
+        }
+      }
+      if (!any) fail(p < set.spans.size() ? set.spans[p] : span, "undefined string \"" + pattern + "\"");
+    }
+    return out;
+  }
+
+  std::vector<uint32_t> rule_set(const rules::Set& set, const rules::Span& span) {
+    std::vector<uint32_t> out;
+    for (size_t p = 0; p < set.patterns.size(); ++p) {
+      const std::string& pattern = set.patterns[p];
+      bool any = false;
+      for (const std::string& name : ctx_.visible_rule_order) {
+        if (set_pattern_matches(pattern, name)) {
+          out.push_back(ctx_.visible_rules->at(name));
+          any = true;
+        }
+      }
+      if (!any)
+        fail(p < set.spans.size() ? set.spans[p] : span,
+             "undefined identifier \"" + pattern + "\"");
+    }
+    return out;
+  }
+
+  void quantifier(const Expr& e, Node& n) {
+    switch (e.quant) {
+      case rules::QuantKind::kAll:
+        n.quant = Quant::kAll;
+        break;
+      case rules::QuantKind::kAny:
+        n.quant = Quant::kAny;
+        break;
+      case rules::QuantKind::kNone:
+        n.quant = Quant::kNone;
+        break;
+      case rules::QuantKind::kCount:
+      case rules::QuantKind::kPercent: {
+        n.quant = e.quant == rules::QuantKind::kCount ? Quant::kExpr : Quant::kPercent;
+        n.quant_expr = expr(*e.quant_expr);
+        require_int(n.quant_expr, *e.quant_expr, "quantifier");
+        if (n.quant == Quant::kPercent) {
+          auto v = const_int(*n.quant_expr);
+          if (v && (*v < 1 || *v > 100))
+            fail(e.quant_expr->span, "percentage must be between 1 and 100 (inclusive)");
+        }
+        break;
+      }
+    }
+  }
+
+  NodePtr unary(NodeOp op, Type t, NodePtr a) {
+    auto n = make(op, t);
+    n->a = std::move(a);
+    return n;
+  }
+
+  NodePtr binary(NodeOp op, Type t, NodePtr a, NodePtr b) {
+    auto n = make(op, t);
+    n->a = std::move(a);
+    n->b = std::move(b);
+    return n;
+  }
+
+  NodePtr arithmetic(const Expr& e, NodeOp op, const char* name) {
+    NodePtr a = expr(*e.a);
+    NodePtr b = expr(*e.b2);
+    if (!is_numeric(a->type)) require(a, Type::kInt, e, name);
+    if (!is_numeric(b->type)) require(b, Type::kInt, e, name);
+    bool is_float = a->type == Type::kFloat || b->type == Type::kFloat;
+    if ((op == NodeOp::kDiv || op == NodeOp::kMod) && !is_float) {
+      auto d = const_int(*b);
+      if (d && *d == 0) fail(e.span, "division by zero");
+    }
+    auto n = binary(op, is_float ? Type::kFloat : Type::kInt, std::move(a), std::move(b));
+    n->float_op = is_float;
+    return fold(std::move(n));
+  }
+
+  // YARA folds integer constants while parsing (that is how `1 \ 0` is a compile error and
+  // how `50% of` is range-checked); folding here keeps those checks equivalent.
+  NodePtr fold(NodePtr n) {
+    if (n->float_op || !n->a || !n->b) return n;
+    auto x = const_int(*n->a);
+    auto y = const_int(*n->b);
+    if (!x || !y) return n;
+    int64_t r;
+    uint64_t ux = static_cast<uint64_t>(*x), uy = static_cast<uint64_t>(*y);
+    switch (n->op) {
+      case NodeOp::kAdd:
+        r = static_cast<int64_t>(ux + uy);
+        break;
+      case NodeOp::kSub:
+        r = static_cast<int64_t>(ux - uy);
+        break;
+      case NodeOp::kMul:
+        r = static_cast<int64_t>(ux * uy);
+        break;
+      default:
+        return n;
+    }
+    auto c = make(NodeOp::kConstInt, Type::kInt);
+    c->i = r;
+    return c;
+  }
+
+  NodePtr integer_only(const Expr& e, NodeOp op, const char* name) {
+    NodePtr a = expr(*e.a);
+    NodePtr b = expr(*e.b2);
+    require(a, Type::kInt, e, name);
+    require(b, Type::kInt, e, name);
+    if (op == NodeOp::kMod) {
+      auto d = const_int(*b);
+      if (d && *d == 0) fail(e.span, "division by zero");
+    }
+    return binary(op, Type::kInt, std::move(a), std::move(b));
+  }
+
+  NodePtr comparison(const Expr& e, NodeOp op) {
+    NodePtr a = expr(*e.a);
+    NodePtr b = expr(*e.b2);
+    if (is_numeric(a->type) && is_numeric(b->type)) {
+      bool is_float = a->type == Type::kFloat || b->type == Type::kFloat;
+      auto n = binary(op, Type::kBool, std::move(a), std::move(b));
+      n->float_op = is_float;
+      return n;
+    }
+    if (a->type == Type::kString && b->type == Type::kString)
+      return binary(op, Type::kBool, std::move(a), std::move(b));
+    fail(e.span, "type mismatch");
+  }
+
+  NodePtr string_op(const Expr& e, NodeOp op, const char* name) {
+    NodePtr a = expr(*e.a);
+    NodePtr b = expr(*e.b2);
+    require(a, Type::kString, e, name);
+    require(b, Type::kString, e, name);
+    return binary(op, Type::kBool, std::move(a), std::move(b));
+  }
+
+  NodePtr range_bound(const Expr& e, const char* which) {
+    NodePtr n = expr(e);
+    if (n->type != Type::kInt) fail(e.span, std::string("wrong type for range's ") + which + " bound");
+    return n;
+  }
+
+  NodePtr identifier(const Expr& e) {
+    for (auto it = loop_vars_.rbegin(); it != loop_vars_.rend(); ++it) {
+      if (it->name == e.s) {
+        auto n = make(NodeOp::kLoopVar, it->type);
+        n->index = it->slot;
+        return n;
+      }
+    }
+    if (auto r = ctx_.visible_rules->find(e.s); r != ctx_.visible_rules->end()) {
+      auto n = make(NodeOp::kRuleRef, Type::kBool);
+      n->index = r->second;
+      return n;
+    }
+    if (auto x = ctx_.externals->find(e.s); x != ctx_.externals->end()) {
+      auto n = make(NodeOp::kExternal, x->second.second);
+      n->index = x->second.first;
+      return n;
+    }
+    fail(e.span, "undefined identifier \"" + e.s + "\"");
+  }
+
+  // The root identifier of a member/index/call chain, for the error message.
+  static const Expr& root_of(const Expr& e) {
+    const Expr* p = &e;
+    while ((p->op == Op::kMember || p->op == Op::kIndex || p->op == Op::kCall) && p->a)
+      p = p->a.get();
+    return *p;
+  }
+
+  NodePtr for_in(const Expr& e) {
+    if (depth_ + 1 >= kMaxLoopNesting) fail(e.span, "loop nesting limit exceeded");
+    auto n = make(NodeOp::kForIn, Type::kBool);
+    quantifier(e, *n);
+    Type var_type = Type::kInt;
+    switch (e.iter) {
+      case rules::IterKind::kRange:
+        n->iter = Iter::kRange;
+        n->a = range_bound(*e.range_lo, "lower");
+        n->b = range_bound(*e.range_hi, "upper");
+        break;
+      case rules::IterKind::kEnumeration: {
+        n->iter = Iter::kEnum;
+        std::optional<Type> item_type;
+        for (const auto& item : e.args) {
+          NodePtr v = expr(*item);
+          if ((v->type != Type::kInt && v->type != Type::kString) ||
+              (item_type && *item_type != v->type))
+            fail(item->span, "wrong type for enumeration item");
+          item_type = v->type;
+          n->enum_items.push_back(std::move(v));
+        }
+        var_type = item_type.value_or(Type::kInt);
+        break;
+      }
+      case rules::IterKind::kExpression: {
+        const Expr& root = root_of(*e.iterable);
+        fail(root.span, "undefined identifier \"" + root.s + "\"");
+      }
+    }
+    if (e.vars.size() != 1) fail(e.span, "wrong number of loop variables");
+    for (const auto& v : loop_vars_)
+      if (v.name == e.vars[0]) fail(e.span, "duplicated loop identifier \"" + v.name + "\"");
+    n->slot = static_cast<uint32_t>(loop_vars_.size());
+    loop_vars_.push_back({e.vars[0], n->slot, var_type});
+    ctx_.max_loop_slots = std::max(ctx_.max_loop_slots, loop_vars_.size());
+    ++depth_;
+    n->body = boolean(*e.body);
+    --depth_;
+    loop_vars_.pop_back();
+    return n;
+  }
+
+  NodePtr expr(const Expr& e) {
+    switch (e.op) {
+      case Op::kBool: {
+        auto n = make(NodeOp::kConstInt, Type::kBool);
+        n->i = e.b ? 1 : 0;
+        return n;
+      }
+      case Op::kInt: {
+        auto n = make(NodeOp::kConstInt, Type::kInt);
+        n->i = e.i;
+        return n;
+      }
+      case Op::kFloat: {
+        auto n = make(NodeOp::kConstFloat, Type::kFloat);
+        n->f = e.f;
+        return n;
+      }
+      case Op::kString: {
+        auto n = make(NodeOp::kConstString, Type::kString);
+        n->s = e.s;
+        return n;
+      }
+      case Op::kRegex: {
+        auto n = make(NodeOp::kConstString, Type::kRegex);
+        auto compiled = regex::compile_regex(e.s, e.regex_nocase, e.regex_dotall);
+        if (!compiled.program) fail(e.span, "invalid regular expression: " + compiled.error);
+        n->regex = std::make_shared<regex::Program>(std::move(*compiled.program));
+        return n;
+      }
+      case Op::kFilesize:
+        return make(NodeOp::kFilesize, Type::kInt);
+      case Op::kEntrypoint:
+        ctx_.diags.push_back({rules::Severity::kWarning, e.span, ctx_.rule->name,
+                              "Using deprecated \"entrypoint\" keyword. Use the \"entry_point\" "
+                              "function from PE module instead."});
+        return make(NodeOp::kEntrypoint, Type::kInt);
+      case Op::kIdentifier:
+        return identifier(e);
+      case Op::kMember:
+      case Op::kIndex:
+      case Op::kCall: {
+        const Expr& root = root_of(e);
+        if (root.op == Op::kIdentifier) {
+          // Modules arrive with the modules stage; until then their names are unknown.
+          NodePtr r = identifier(root);
+          fail(e.span, "\"" + root.s + "\" is not a structure");
+        }
+        fail(e.span, "syntax error");
+      }
+      case Op::kStringMatch: {
+        auto n = make(NodeOp::kStrFound, Type::kBool);
+        n->index = string_index(e, Use::kFound);
+        return n;
+      }
+      case Op::kStringAt: {
+        auto n = make(NodeOp::kStrFoundAt, Type::kBool);
+        n->a = expr(*e.a);
+        require_int(n->a, *e.a, "\"at\" operator");
+        n->index = string_index(e, Use::kFoundAt, const_int(*n->a));
+        return n;
+      }
+      case Op::kStringIn: {
+        auto n = make(NodeOp::kStrFoundIn, Type::kBool);
+        n->index = string_index(e);
+        n->a = range_bound(*e.a, "lower");
+        n->b = range_bound(*e.b2, "upper");
+        return n;
+      }
+      case Op::kStringCount: {
+        auto n = make(e.a ? NodeOp::kStrCountIn : NodeOp::kStrCount, Type::kInt);
+        n->index = string_index(e);
+        if (e.a) {
+          n->a = range_bound(*e.a, "lower");
+          n->b = range_bound(*e.b2, "upper");
+        }
+        return n;
+      }
+      case Op::kStringOffset:
+      case Op::kStringLength: {
+        auto n = make(e.op == Op::kStringOffset ? NodeOp::kStrOffset : NodeOp::kStrLength,
+                      Type::kInt);
+        n->index = string_index(e);
+        if (e.a) {
+          n->a = expr(*e.a);
+          require_int(n->a, *e.a, "string index");
+        } else {
+          n->a = make(NodeOp::kConstInt, Type::kInt);
+          n->a->i = 1;
+        }
+        return n;
+      }
+      case Op::kReadInt: {
+        auto n = make(NodeOp::kReadInt, Type::kInt);
+        std::string name = e.s;
+        n->read_signed = name[0] == 'i';
+        n->read_big_endian = name.size() > 2 && name.compare(name.size() - 2, 2, "be") == 0;
+        n->read_size = name.find("32") != std::string::npos   ? 4
+                       : name.find("16") != std::string::npos ? 2
+                                                              : 1;
+        n->a = expr(*e.a);
+        require_int(n->a, *e.a, "intXXXX or uintXXXX");
+        return n;
+      }
+      case Op::kNot:
+        return unary(NodeOp::kNot, Type::kBool, boolean(*e.a));
+      case Op::kDefined:
+        return unary(NodeOp::kDefined, Type::kBool, boolean(*e.a));
+      case Op::kNeg: {
+        NodePtr a = expr(*e.a);
+        if (!is_numeric(a->type)) require(a, Type::kInt, e, "-");
+        if (auto v = const_int(*a)) {
+          a->i = static_cast<int64_t>(0 - static_cast<uint64_t>(*v));
+          return a;
+        }
+        Type t = a->type;
+        auto n = unary(NodeOp::kNeg, t, std::move(a));
+        n->float_op = t == Type::kFloat;
+        return n;
+      }
+      case Op::kBitNot: {
+        NodePtr a = expr(*e.a);
+        require(a, Type::kInt, e, "~");
+        return unary(NodeOp::kBitNot, Type::kInt, std::move(a));
+      }
+      case Op::kAnd:
+        return binary(NodeOp::kAnd, Type::kBool, boolean(*e.a), boolean(*e.b2));
+      case Op::kOr:
+        return binary(NodeOp::kOr, Type::kBool, boolean(*e.a), boolean(*e.b2));
+      case Op::kLt:
+        return comparison(e, NodeOp::kLt);
+      case Op::kLe:
+        return comparison(e, NodeOp::kLe);
+      case Op::kGt:
+        return comparison(e, NodeOp::kGt);
+      case Op::kGe:
+        return comparison(e, NodeOp::kGe);
+      case Op::kEq:
+        return comparison(e, NodeOp::kEq);
+      case Op::kNe:
+        return comparison(e, NodeOp::kNe);
+      case Op::kAdd:
+        return arithmetic(e, NodeOp::kAdd, "+");
+      case Op::kSub:
+        return arithmetic(e, NodeOp::kSub, "-");
+      case Op::kMul:
+        return arithmetic(e, NodeOp::kMul, "*");
+      case Op::kDiv:
+        return arithmetic(e, NodeOp::kDiv, "\\");
+      case Op::kMod:
+        return integer_only(e, NodeOp::kMod, "%");
+      case Op::kBitAnd:
+        return integer_only(e, NodeOp::kBitAnd, "&");
+      case Op::kBitOr:
+        return integer_only(e, NodeOp::kBitOr, "|");
+      case Op::kBitXor:
+        return integer_only(e, NodeOp::kBitXor, "^");
+      case Op::kShl:
+        return integer_only(e, NodeOp::kShl, "<<");
+      case Op::kShr:
+        return integer_only(e, NodeOp::kShr, ">>");
+      case Op::kContains:
+        return string_op(e, NodeOp::kContains, "contains");
+      case Op::kIContains:
+        return string_op(e, NodeOp::kIContains, "icontains");
+      case Op::kStartsWith:
+        return string_op(e, NodeOp::kStartsWith, "startswith");
+      case Op::kIStartsWith:
+        return string_op(e, NodeOp::kIStartsWith, "istartswith");
+      case Op::kEndsWith:
+        return string_op(e, NodeOp::kEndsWith, "endswith");
+      case Op::kIEndsWith:
+        return string_op(e, NodeOp::kIEndsWith, "iendswith");
+      case Op::kIEquals:
+        return string_op(e, NodeOp::kIEquals, "iequals");
+      case Op::kMatches: {
+        NodePtr a = expr(*e.a);
+        require(a, Type::kString, e, "matches");
+        NodePtr b = expr(*e.b2);
+        if (b->type != Type::kRegex) fail(e.b2->span, "wrong type for \"matches\" operator");
+        auto n = make(NodeOp::kMatches, Type::kBool);
+        n->a = std::move(a);
+        n->regex = b->regex;
+        return n;
+      }
+      case Op::kOf: {
+        auto n = make(NodeOp::kOf, Type::kBool);
+        quantifier(e, *n);
+        n->of_rules = e.set.rules;
+        n->items = e.set.rules ? rule_set(e.set, e.span) : string_set(e.set, e.span);
+        if (e.range_lo) {
+          n->a = range_bound(*e.range_lo, "lower");
+          n->b = range_bound(*e.range_hi, "upper");
+        } else if (e.at) {
+          n->a = expr(*e.at);
+          require_int(n->a, *e.at, "\"at\" operator");
+        }
+        n->i = e.at ? 1 : 0;  // 1: `at`, 0: `in` or neither
+        return n;
+      }
+      case Op::kForOf: {
+        if (in_for_of_) fail(e.span, "'for <quantifier> of <string set>' loops can't be nested");
+        if (depth_ + 1 >= kMaxLoopNesting) fail(e.span, "loop nesting limit exceeded");
+        auto n = make(NodeOp::kForOf, Type::kBool);
+        quantifier(e, *n);
+        n->items = string_set(e.set, e.span);
+        in_for_of_ = true;
+        ++depth_;
+        n->body = boolean(*e.body);
+        --depth_;
+        in_for_of_ = false;
+        return n;
+      }
+      case Op::kForIn:
+        return for_in(e);
+    }
+    fail(e.span, "unsupported expression");
+  }
+
+  struct LoopVar {
+    std::string name;
+    uint32_t slot;
+    Type type;
+  };
+
+  ResolveContext& ctx_;
+  std::vector<LoopVar> loop_vars_;
+  bool in_for_of_ = false;
+  size_t depth_ = 0;  // enclosing loops of either kind
+};
+
+}  // namespace
+
+NodePtr resolve_condition(const rules::Expr& expr, ResolveContext& ctx) {
+  ctx.string_used.assign(ctx.string_ids.size(), false);
+  ctx.fixed_enabled.assign(ctx.string_ids.size(), true);
+  ctx.fixed_offset.assign(ctx.string_ids.size(), std::nullopt);
+  ctx.single_match.assign(ctx.string_ids.size(), true);
+  try {
+    Resolver r(ctx);
+    return r.boolean(expr);
+  } catch (const ResolveError& err) {
+    rules::Span span = err.span.line ? err.span : expr.span;
+    ctx.diags.push_back({rules::Severity::kError, span, ctx.rule->name, err.message});
+    return nullptr;
+  }
+}
+
+}  // namespace harrier::compiler

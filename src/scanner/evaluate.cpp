@@ -1,0 +1,563 @@
+// The condition evaluator: a tree walk with YARA 4.x value semantics.
+//
+// YARA compiles conditions to a stack machine; its observable behaviour, including the
+// corners, is reproduced here operator by operator:
+//   * undefined propagates through arithmetic, comparisons, `not` and string operators;
+//     `and`/`or` read undefined as false; a float `<` with an undefined side is false;
+//   * integer division or modulo by zero is undefined; shifts by 64 or more give 0 and by a
+//     negative amount undefined; float equality allows a DBL_EPSILON difference;
+//   * `X of` with an undefined X means `all`; `0 of` / `none of` means exactly none;
+//   * `for N i in ...` stops as soon as N iterations were true, is false with no iteration,
+//     and so `for none i in ...` is true whenever the loop ran (YARA 4.2's behaviour);
+//     `for N of (...)` runs over every string and compares at the end;
+//   * reads past the end of the data (int32(filesize)) are undefined.
+// Integer arithmetic wraps (done in uint64) where C would be undefined.
+#include "scanner/evaluate.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+
+namespace harrier::scanner {
+namespace {
+
+using compiler::Node;
+using compiler::NodeOp;
+using compiler::Quant;
+
+struct Value {
+  enum Kind : uint8_t { kUndef, kInt, kFloat, kString } kind = kUndef;
+  int64_t i = 0;
+  double f = 0;
+  std::string_view s;
+
+  static Value undef() { return {}; }
+  static Value of_int(int64_t v) {
+    Value x;
+    x.kind = kInt;
+    x.i = v;
+    return x;
+  }
+  static Value of_float(double v) {
+    Value x;
+    x.kind = kFloat;
+    x.f = v;
+    return x;
+  }
+  static Value of_string(std::string_view v) {
+    Value x;
+    x.kind = kString;
+    x.s = v;
+    return x;
+  }
+  bool undefined() const { return kind == kUndef; }
+  double as_float() const { return kind == kFloat ? f : static_cast<double>(i); }
+};
+
+uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+bool iequal_bytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t k = 0; k < a.size(); ++k)
+    if (lower(static_cast<uint8_t>(a[k])) != lower(static_cast<uint8_t>(b[k]))) return false;
+  return true;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (size_t k = 0; k + needle.size() <= hay.size(); ++k)
+    if (iequal_bytes(hay.substr(k, needle.size()), needle)) return true;
+  return false;
+}
+
+// YARA's ss_compare: bytewise, then shorter first.
+int compare_bytes(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  int c = n ? std::memcmp(a.data(), b.data(), n) : 0;
+  if (c) return c;
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+class Evaluator {
+ public:
+  Evaluator(ScanState& st, const std::vector<ExternalValue>& externals,
+            const std::vector<bool>& rule_results)
+      : st_(st), externals_(externals), rule_results_(rule_results) {
+    slots_.resize(st.program->max_loop_depth + 1);
+  }
+
+  bool condition(const Node& n) {
+    Value v = eval(n);
+    return truthy(v);
+  }
+
+ private:
+  static bool truthy(const Value& v) {
+    switch (v.kind) {
+      case Value::kUndef:
+        return false;
+      case Value::kInt:
+        return v.i != 0;
+      case Value::kFloat: {
+        // YARA tests the stack slot's bits: only +0.0 is false.
+        uint64_t bits;
+        std::memcpy(&bits, &v.f, sizeof bits);
+        return bits != 0;
+      }
+      case Value::kString:
+        return !v.s.empty();
+    }
+    return false;
+  }
+
+  static Value boolean(bool b) { return Value::of_int(b ? 1 : 0); }
+
+  const std::vector<MatchRec>& matches_of(uint32_t index) {
+    return st_.matches[index == compiler::kCurrentString ? current_string_ : index];
+  }
+
+  Value read_int(const Node& n) {
+    Value off = eval(*n.a);
+    if (off.undefined() || off.i < 0) return Value::undef();
+    uint64_t o = static_cast<uint64_t>(off.i);
+    if (o >= st_.size || st_.size - o < n.read_size) return Value::undef();
+    const uint8_t* p = st_.data + o;
+    uint64_t raw = 0;
+    for (size_t k = 0; k < n.read_size; ++k) {
+      size_t shift = n.read_big_endian ? (n.read_size - 1 - k) * 8 : k * 8;
+      raw |= static_cast<uint64_t>(p[k]) << shift;
+    }
+    int64_t v;
+    if (n.read_signed) {
+      switch (n.read_size) {
+        case 1:
+          v = static_cast<int8_t>(raw);
+          break;
+        case 2:
+          v = static_cast<int16_t>(raw);
+          break;
+        default:
+          v = static_cast<int32_t>(raw);
+      }
+    } else {
+      v = static_cast<int64_t>(raw);
+    }
+    return Value::of_int(v);
+  }
+
+  Value external(uint32_t index) {
+    const ExternalValue& v = externals_[index];
+    switch (v.index()) {
+      case 0:
+        return Value::of_int(std::get<int64_t>(v));
+      case 1:
+        return Value::of_float(std::get<double>(v));
+      case 2:
+        return Value::of_int(std::get<bool>(v) ? 1 : 0);
+      default:
+        return Value::of_string(std::get<std::string>(v));
+    }
+  }
+
+  Value compare(const Node& n) {
+    Value a = eval(*n.a);
+    Value b = eval(*n.b);
+    if (n.float_op) {
+      if (a.undefined() || b.undefined()) {
+        if (n.op == NodeOp::kLt) return boolean(false);
+        return Value::undef();
+      }
+      double x = a.as_float(), y = b.as_float();
+      switch (n.op) {
+        case NodeOp::kLt:
+          return boolean(x < y);
+        case NodeOp::kLe:
+          return boolean(x <= y);
+        case NodeOp::kGt:
+          return boolean(x > y);
+        case NodeOp::kGe:
+          return boolean(x >= y);
+        case NodeOp::kEq:
+          return boolean(std::fabs(x - y) < DBL_EPSILON);
+        default:
+          return boolean(std::fabs(x - y) >= DBL_EPSILON);
+      }
+    }
+    if (a.undefined() || b.undefined()) return Value::undef();
+    int c;
+    if (a.kind == Value::kString) {
+      c = compare_bytes(a.s, b.s);
+    } else {
+      c = a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+    }
+    switch (n.op) {
+      case NodeOp::kLt:
+        return boolean(c < 0);
+      case NodeOp::kLe:
+        return boolean(c <= 0);
+      case NodeOp::kGt:
+        return boolean(c > 0);
+      case NodeOp::kGe:
+        return boolean(c >= 0);
+      case NodeOp::kEq:
+        return boolean(c == 0);
+      default:
+        return boolean(c != 0);
+    }
+  }
+
+  Value arithmetic(const Node& n) {
+    Value a = eval(*n.a);
+    Value b = eval(*n.b);
+    if (a.undefined() || b.undefined()) return Value::undef();
+    if (n.float_op) {
+      double x = a.as_float(), y = b.as_float();
+      switch (n.op) {
+        case NodeOp::kAdd:
+          return Value::of_float(x + y);
+        case NodeOp::kSub:
+          return Value::of_float(x - y);
+        case NodeOp::kMul:
+          return Value::of_float(x * y);
+        default:
+          return Value::of_float(x / y);
+      }
+    }
+    uint64_t x = static_cast<uint64_t>(a.i), y = static_cast<uint64_t>(b.i);
+    switch (n.op) {
+      case NodeOp::kAdd:
+        return Value::of_int(static_cast<int64_t>(x + y));
+      case NodeOp::kSub:
+        return Value::of_int(static_cast<int64_t>(x - y));
+      case NodeOp::kMul:
+        return Value::of_int(static_cast<int64_t>(x * y));
+      case NodeOp::kDiv:
+        if (b.i == 0) return Value::undef();
+        if (b.i == -1) return Value::of_int(static_cast<int64_t>(0 - x));
+        return Value::of_int(a.i / b.i);
+      case NodeOp::kMod:
+        if (b.i == 0) return Value::undef();
+        if (b.i == -1) return Value::of_int(0);
+        return Value::of_int(a.i % b.i);
+      case NodeOp::kBitAnd:
+        return Value::of_int(a.i & b.i);
+      case NodeOp::kBitOr:
+        return Value::of_int(a.i | b.i);
+      case NodeOp::kBitXor:
+        return Value::of_int(a.i ^ b.i);
+      case NodeOp::kShl:
+        if (b.i < 0) return Value::undef();
+        return Value::of_int(b.i < 64 ? static_cast<int64_t>(x << b.i) : 0);
+      default:  // kShr
+        if (b.i < 0) return Value::undef();
+        return Value::of_int(b.i < 64 ? (a.i >> b.i) : 0);
+    }
+  }
+
+  Value string_op(const Node& n) {
+    Value a = eval(*n.a);
+    Value b = eval(*n.b);
+    if (a.undefined() || b.undefined()) return Value::undef();
+    std::string_view x = a.s, y = b.s;
+    switch (n.op) {
+      case NodeOp::kContains:
+        return boolean(x.find(y) != std::string_view::npos);
+      case NodeOp::kIContains:
+        return boolean(icontains(x, y));
+      case NodeOp::kStartsWith:
+        return boolean(x.substr(0, y.size()) == y);
+      case NodeOp::kIStartsWith:
+        return boolean(x.size() >= y.size() && iequal_bytes(x.substr(0, y.size()), y));
+      case NodeOp::kEndsWith:
+        return boolean(x.size() >= y.size() && x.substr(x.size() - y.size()) == y);
+      case NodeOp::kIEndsWith:
+        return boolean(x.size() >= y.size() && iequal_bytes(x.substr(x.size() - y.size()), y));
+      default:  // kIEquals
+        return boolean(iequal_bytes(x, y));
+    }
+  }
+
+  Value matches(const Node& n) {
+    Value a = eval(*n.a);
+    if (a.undefined()) return Value::undef();
+    if (a.s.empty()) return boolean(false);
+    const auto* data = reinterpret_cast<const uint8_t*>(a.s.data());
+    // `matches` searches: a match may start anywhere in the first 4096 bytes (YARA's scan
+    // limit for regexes over strings).
+    size_t limit = std::min<size_t>(a.s.size(), 4096);
+    for (size_t start = 0; start < limit; ++start)
+      if (n.regex->match_at(data, a.s.size(), start, false, st_.regex_scratch) >= 0)
+        return boolean(true);
+    return boolean(false);
+  }
+
+  // The quantifier's threshold; nullopt means "all".
+  std::optional<int64_t> quantity(const Node& n) {
+    switch (n.quant) {
+      case Quant::kAll:
+        return std::nullopt;
+      case Quant::kAny:
+        return 1;
+      case Quant::kNone:
+        return 0;
+      default: {
+        Value v = eval(*n.quant_expr);
+        if (v.undefined()) return std::nullopt;
+        return v.i;
+      }
+    }
+  }
+
+  Value of(const Node& n) {
+    int64_t found = 0, count = 0;
+    if (n.of_rules) {
+      for (uint32_t r : n.items) found += rule_results_[r] ? 1 : 0;
+      count = static_cast<int64_t>(n.items.size());
+    } else {
+      int64_t lo = 0, hi = 0;
+      bool ranged = n.a != nullptr;
+      bool at = n.i == 1;
+      if (ranged) {
+        Value x = eval(*n.a);
+        if (x.undefined()) return at ? boolean(false) : Value::undef();
+        lo = x.i;
+        hi = x.i;
+        if (!at) {
+          Value y = eval(*n.b);
+          if (y.undefined()) return Value::undef();
+          hi = y.i;
+        }
+      }
+      for (uint32_t s : n.items) {
+        const auto& ms = st_.matches[s];
+        bool hit = false;
+        if (!ranged) {
+          hit = !ms.empty();
+        } else {
+          for (const auto& m : ms) {
+            int64_t off = static_cast<int64_t>(m.offset);
+            if (off > hi) break;
+            if (off >= lo) {
+              hit = true;
+              break;
+            }
+          }
+        }
+        found += hit ? 1 : 0;
+        ++count;
+      }
+    }
+    if (n.quant == Quant::kPercent) {
+      Value p = eval(*n.quant_expr);
+      if (p.undefined() || count == 0) return Value::undef();
+      return boolean(static_cast<double>(found) / static_cast<double>(count) * 100 >=
+                     static_cast<double>(p.i));
+    }
+    auto q = quantity(n);
+    if (!q) return boolean(found >= count);
+    if (*q == 0) return boolean(found == 0);
+    return boolean(found >= *q);
+  }
+
+  Value for_of(const Node& n) {
+    auto q = quantity(n);
+    int64_t count_true = 0, iterations = 0;
+    uint32_t saved = current_string_;
+    for (uint32_t s : n.items) {
+      current_string_ = s;
+      Value v = eval(*n.body);
+      if (!v.undefined() && truthy(v)) ++count_true;
+      ++iterations;
+    }
+    current_string_ = saved;
+    int64_t need = q ? *q : iterations;
+    return boolean(need <= count_true);
+  }
+
+  Value for_in(const Node& n) {
+    auto q = quantity(n);
+    int64_t count_true = 0, iterations = 0;
+    auto step = [&](Value item) {
+      slots_[n.slot] = item;
+      Value v = eval(*n.body);
+      if (!v.undefined() && truthy(v)) ++count_true;
+      ++iterations;
+      return !q || count_true < *q;  // keep going?
+    };
+    if (n.iter == compiler::Iter::kRange) {
+      Value lo = eval(*n.a);
+      Value hi = eval(*n.b);
+      if (!lo.undefined() && !hi.undefined()) {
+        for (int64_t i = lo.i; i <= hi.i; ++i) {
+          if (!step(Value::of_int(i)) || st_.check_deadline()) break;
+          if (i == INT64_MAX) break;
+        }
+      }
+    } else {
+      std::vector<Value> items;
+      items.reserve(n.enum_items.size());
+      for (const auto& e : n.enum_items) items.push_back(eval(*e));
+      for (const Value& v : items)
+        if (!step(v)) break;
+    }
+    if (iterations == 0) return boolean(false);
+    int64_t need = q ? *q : iterations;
+    return boolean(count_true >= need);
+  }
+
+  Value eval(const Node& n) {
+    switch (n.op) {
+      case NodeOp::kConstInt:
+        return Value::of_int(n.i);
+      case NodeOp::kConstFloat:
+        return Value::of_float(n.f);
+      case NodeOp::kConstString:
+        return Value::of_string(n.s);
+      case NodeOp::kFilesize:
+        return Value::of_int(static_cast<int64_t>(st_.size));
+      case NodeOp::kEntrypoint:
+        return st_.entry_point ? Value::of_int(*st_.entry_point) : Value::undef();
+      case NodeOp::kExternal:
+        return external(n.index);
+      case NodeOp::kLoopVar:
+        return slots_[n.index];
+      case NodeOp::kRuleRef:
+        return boolean(rule_results_[n.index]);
+      case NodeOp::kStrFound:
+        return boolean(!matches_of(n.index).empty());
+      case NodeOp::kStrFoundAt: {
+        Value at = eval(*n.a);
+        if (at.undefined()) return boolean(false);
+        for (const auto& m : matches_of(n.index)) {
+          if (static_cast<int64_t>(m.offset) == at.i) return boolean(true);
+          if (static_cast<int64_t>(m.offset) > at.i) break;
+        }
+        return boolean(false);
+      }
+      case NodeOp::kStrFoundIn:
+      case NodeOp::kStrCountIn: {
+        Value lo = eval(*n.a);
+        Value hi = eval(*n.b);
+        if (lo.undefined() || hi.undefined()) return Value::undef();
+        int64_t c = 0;
+        for (const auto& m : matches_of(n.index)) {
+          int64_t off = static_cast<int64_t>(m.offset);
+          if (off > hi.i) break;
+          if (off >= lo.i) {
+            if (n.op == NodeOp::kStrFoundIn) return boolean(true);
+            ++c;
+          }
+        }
+        return n.op == NodeOp::kStrFoundIn ? boolean(false) : Value::of_int(c);
+      }
+      case NodeOp::kStrCount:
+        return Value::of_int(static_cast<int64_t>(matches_of(n.index).size()));
+      case NodeOp::kStrOffset:
+      case NodeOp::kStrLength: {
+        Value idx = eval(*n.a);
+        if (idx.undefined()) return Value::undef();
+        const auto& ms = matches_of(n.index);
+        if (idx.i < 1 || static_cast<uint64_t>(idx.i) > ms.size()) return Value::undef();
+        const MatchRec& m = ms[static_cast<size_t>(idx.i - 1)];
+        return Value::of_int(n.op == NodeOp::kStrOffset ? static_cast<int64_t>(m.offset)
+                                                        : static_cast<int64_t>(m.length));
+      }
+      case NodeOp::kReadInt:
+        return read_int(n);
+      case NodeOp::kNot: {
+        Value a = eval(*n.a);
+        if (a.undefined()) return a;
+        return boolean(!truthy(a));
+      }
+      case NodeOp::kDefined:
+        return boolean(!eval(*n.a).undefined());
+      case NodeOp::kNeg: {
+        Value a = eval(*n.a);
+        if (a.undefined()) return a;
+        if (n.float_op) return Value::of_float(-a.as_float());
+        return Value::of_int(static_cast<int64_t>(0 - static_cast<uint64_t>(a.i)));
+      }
+      case NodeOp::kBitNot: {
+        Value a = eval(*n.a);
+        if (a.undefined()) return a;
+        return Value::of_int(~a.i);
+      }
+      case NodeOp::kToBool: {
+        Value a = eval(*n.a);
+        if (a.undefined()) return a;
+        return boolean(truthy(a));
+      }
+      case NodeOp::kAnd: {
+        Value a = eval(*n.a);
+        if (!truthy(a)) return boolean(false);
+        return boolean(truthy(eval(*n.b)));
+      }
+      case NodeOp::kOr: {
+        Value a = eval(*n.a);
+        if (truthy(a)) return boolean(true);
+        return boolean(truthy(eval(*n.b)));
+      }
+      case NodeOp::kLt:
+      case NodeOp::kLe:
+      case NodeOp::kGt:
+      case NodeOp::kGe:
+      case NodeOp::kEq:
+      case NodeOp::kNe:
+        return compare(n);
+      case NodeOp::kAdd:
+      case NodeOp::kSub:
+      case NodeOp::kMul:
+      case NodeOp::kDiv:
+      case NodeOp::kMod:
+      case NodeOp::kBitAnd:
+      case NodeOp::kBitOr:
+      case NodeOp::kBitXor:
+      case NodeOp::kShl:
+      case NodeOp::kShr:
+        return arithmetic(n);
+      case NodeOp::kContains:
+      case NodeOp::kIContains:
+      case NodeOp::kStartsWith:
+      case NodeOp::kIStartsWith:
+      case NodeOp::kEndsWith:
+      case NodeOp::kIEndsWith:
+      case NodeOp::kIEquals:
+        return string_op(n);
+      case NodeOp::kMatches:
+        return matches(n);
+      case NodeOp::kOf:
+        return of(n);
+      case NodeOp::kForOf:
+        return for_of(n);
+      case NodeOp::kForIn:
+        return for_in(n);
+    }
+    return Value::undef();
+  }
+
+  ScanState& st_;
+  const std::vector<ExternalValue>& externals_;
+  const std::vector<bool>& rule_results_;
+  std::vector<Value> slots_;
+  uint32_t current_string_ = 0;
+};
+
+}  // namespace
+
+std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>& externals) {
+  const compiler::Program& p = *st.program;
+  std::vector<bool> results(p.rules.size(), false);
+  Evaluator ev(st, externals, results);
+  std::vector<bool> unsatisfied_global(p.namespaces.size(), false);
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    results[r] = ev.condition(*p.rules[r].condition);
+    if (p.rules[r].info.is_global && !results[r]) unsatisfied_global[p.rule_namespace[r]] = true;
+  }
+  std::vector<bool> final_results = results;
+  for (size_t r = 0; r < p.rules.size(); ++r)
+    if (unsatisfied_global[p.rule_namespace[r]]) final_results[r] = false;
+  return final_results;
+}
+
+}  // namespace harrier::scanner

@@ -1,0 +1,157 @@
+// From Vectorscan hits to YARA's match lists: the "verify" half of find-then-verify.
+//
+// Literal hits are exact already; what remains is YARA's choice when several forms of a
+// string match at one offset (the form YARA would have tried first wins, and if it fails
+// the fullword test no other form is tried) and the fullword test itself.
+//
+// Regex and hex hits are only end offsets. For each atom the ends go, sorted, to
+// regex::Program::collect_starts, which finds every start from which some path ends there;
+// match_at then gives YARA's length from each start (ascii first, then wide, as YARA's
+// verifier does). Patterns whose matches all have one length and that Vectorscan matched
+// exactly skip both steps: start = end - length.
+//
+// A string keeps at most max_matches matches, in offset order, as YARA does; past that a
+// warning names it.
+#include "scanner/matches.h"
+
+#include <algorithm>
+
+namespace harrier::scanner {
+namespace {
+
+bool is_alnum(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// YARA's fullword test: the bytes around the match must not be alphanumeric (for wide
+// matches, an alphanumeric followed by a zero byte).
+bool fullword_ok(const uint8_t* data, size_t size, uint64_t offset, uint64_t length, bool wide) {
+  if (wide) {
+    if (offset >= 2 && data[offset - 1] == 0 && is_alnum(data[offset - 2])) return false;
+    if (offset + length + 1 < size && data[offset + length + 1] == 0 &&
+        is_alnum(data[offset + length]))
+      return false;
+  } else {
+    if (offset >= 1 && is_alnum(data[offset - 1])) return false;
+    if (offset + length < size && is_alnum(data[offset + length])) return false;
+  }
+  return true;
+}
+
+void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
+  auto& list = st.matches[string];
+  const auto& str = st.program->strings[string];
+  if (str.fixed_offset && static_cast<int64_t>(m.offset) != *str.fixed_offset) return;
+  if (st.fast_mode && str.single_match && !list.empty()) return;
+  if (list.size() >= st.max_matches) {
+    if (!st.overflowed[string]) {
+      st.overflowed[string] = true;
+      const auto& s = st.program->strings[string];
+      st.warnings.push_back("warning: rule \"" + st.program->rules[s.rule].info.name +
+                            "\": too many matches for " + s.id +
+                            ", results for this rule may be incorrect");
+    }
+    return;
+  }
+  list.push_back(m);
+}
+
+void verify_literals(ScanState& st, uint32_t string) {
+  auto& cands = st.literal_candidates[string];
+  std::sort(cands.begin(), cands.end(), [](const LiteralCandidate& a, const LiteralCandidate& b) {
+    return a.start != b.start ? a.start < b.start : a.priority < b.priority;
+  });
+  const auto& s = st.program->strings[string];
+  uint64_t last = UINT64_MAX;
+  for (const auto& c : cands) {
+    if (c.start == last) continue;  // a higher-priority form already decided this offset
+    last = c.start;
+    if (s.mods.fullword && !fullword_ok(st.data, st.size, c.start, c.length, c.wide)) continue;
+    add_match(st, string, {c.start, c.length, c.xor_key});
+  }
+  cands.clear();
+}
+
+void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>& atoms) {
+  const auto& s = st.program->strings[string];
+  const regex::Program& prog = *s.program;
+  bool ascii = s.kind == rules::StringKind::kHex || s.mods.ascii || !s.mods.wide;
+  bool wide = s.kind == rules::StringKind::kRegex && s.mods.wide;
+  std::vector<uint64_t>& starts = st.starts;
+  starts.clear();
+  auto fixed = prog.fixed_length();
+  bool direct = true;  // every start came from an exact fixed-length atom
+  for (uint32_t a : atoms) {
+    const auto& atom = st.program->regex_atoms[a];
+    auto& ends = st.regex_ends[a];
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+    if (atom.pattern.exact && fixed && !atom.wide) {
+      for (uint64_t e : ends)
+        if (e >= *fixed) starts.push_back(e - *fixed);
+    } else {
+      direct = false;
+      prog.collect_starts(st.data, st.size, ends, atom.wide, st.regex_scratch, starts);
+    }
+    ends.clear();
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  for (uint64_t start : starts) {
+    if (st.check_deadline()) return;
+    int64_t len = -1;
+    bool used_wide = false;
+    if (direct) {
+      len = static_cast<int64_t>(*fixed);
+    } else {
+      if (ascii) len = prog.match_at(st.data, st.size, start, false, st.regex_scratch);
+      if (len < 0 && wide) {
+        len = prog.match_at(st.data, st.size, start, true, st.regex_scratch);
+        used_wide = len >= 0;
+      }
+    }
+    if (len <= 0) continue;
+    if (s.mods.fullword &&
+        !fullword_ok(st.data, st.size, start, static_cast<uint64_t>(len), used_wide))
+      continue;
+    add_match(st, string, {start, static_cast<uint32_t>(len), 0});
+  }
+}
+
+}  // namespace
+
+void resolve_matches(ScanState& st) {
+  const compiler::Program& p = *st.program;
+  // Atoms needing verification everywhere have no Vectorscan expression: every offset is a
+  // candidate end.
+  for (uint32_t a = 0; a < p.regex_atoms.size(); ++a) {
+    if (!p.regex_atoms[a].pattern.expression.empty()) continue;
+    auto& ends = st.regex_ends[a];
+    if (ends.empty()) st.touched_atoms.push_back(a);
+    ends.clear();
+    for (uint64_t e = 1; e <= st.size; ++e) ends.push_back(e);
+  }
+
+  std::sort(st.touched_strings.begin(), st.touched_strings.end());
+  st.touched_strings.erase(std::unique(st.touched_strings.begin(), st.touched_strings.end()),
+                           st.touched_strings.end());
+  for (uint32_t s : st.touched_strings) verify_literals(st, s);
+
+  // Group regex atoms by string (a string has an ascii and a wide atom at most).
+  std::sort(st.touched_atoms.begin(), st.touched_atoms.end());
+  st.touched_atoms.erase(std::unique(st.touched_atoms.begin(), st.touched_atoms.end()),
+                         st.touched_atoms.end());
+  std::vector<uint32_t> group;
+  for (size_t i = 0; i < st.touched_atoms.size();) {
+    uint32_t string = p.regex_atoms[st.touched_atoms[i]].string;
+    group.clear();
+    while (i < st.touched_atoms.size() && p.regex_atoms[st.touched_atoms[i]].string == string)
+      group.push_back(st.touched_atoms[i++]);
+    if (!st.timed_out) verify_regexes(st, string, group);
+    for (uint32_t a : group) st.regex_ends[a].clear();
+  }
+  st.touched_strings.clear();
+  st.touched_atoms.clear();
+}
+
+}  // namespace harrier::scanner

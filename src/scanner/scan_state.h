@@ -1,0 +1,67 @@
+// Per-scan working state shared by the stages of one scan: candidate collection
+// (Vectorscan callbacks), verification into matches, condition evaluation, reporting.
+//
+// Owned by a Scanner and reused from one target to the next: vectors are cleared, not
+// freed, so a warm scanner allocates almost nothing per file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/program.h"
+#include "regex/regex.h"
+
+namespace harrier::scanner {
+
+struct MatchRec {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint8_t xor_key = 0;
+};
+
+// A literal-form hit before YARA's per-offset choice of form.
+struct LiteralCandidate {
+  uint64_t start;
+  uint32_t length;
+  uint8_t priority;
+  uint8_t xor_key;
+  bool wide;
+};
+
+struct ScanState {
+  const compiler::Program* program = nullptr;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  std::optional<int64_t> entry_point;
+
+  std::vector<std::vector<LiteralCandidate>> literal_candidates;  // per string
+  std::vector<std::vector<uint64_t>> regex_ends;                  // per regex atom
+  std::vector<uint32_t> touched_strings;  // strings with candidates, to reset cheaply
+  std::vector<uint32_t> touched_atoms;
+  std::vector<std::vector<MatchRec>> matches;  // per string, ascending offsets
+  std::vector<bool> overflowed;                // per string: hit YARA's match limit
+
+  std::vector<std::string> warnings;
+  uint32_t max_matches = 1000000;
+  bool fast_mode = false;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool timed_out = false;
+  uint32_t clock_countdown = 0;
+
+  regex::Scratch regex_scratch;
+  std::vector<uint64_t> starts;  // reused by verification
+
+  bool check_deadline() {
+    if (timed_out) return true;
+    if (deadline == std::chrono::steady_clock::time_point::max()) return false;
+    if (clock_countdown-- > 0) return false;
+    clock_countdown = 4096;
+    if (std::chrono::steady_clock::now() > deadline) timed_out = true;
+    return timed_out;
+  }
+};
+
+}  // namespace harrier::scanner

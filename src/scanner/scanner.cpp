@@ -1,0 +1,192 @@
+// The Scanner: one target through the pipeline.
+//
+//   1. Vectorscan over the literal database: every hit is an exact occurrence of a literal
+//      form; its forms are recorded as candidates of their strings.
+//   2. Vectorscan over the regex database: candidate end offsets per hex/regex atom.
+//   3. resolve_matches (matches.cpp): YARA's per-string match lists.
+//   4. evaluate_rules (evaluate.cpp): every condition, in declaration order.
+//   5. The callback sees each public rule (matching, or all with report_non_matching).
+//
+// A Scanner owns its Vectorscan scratch and all per-scan buffers; it is reused across
+// targets and never shared between threads.
+#include <hs/hs.h>
+
+#include "compiler/program.h"
+#include "harrier/harrier.h"
+#include "scanner/entry_point.h"
+#include "scanner/evaluate.h"
+#include "scanner/mapped_file.h"
+#include "scanner/matches.h"
+#include "scanner/scan_state.h"
+
+namespace harrier {
+
+namespace {
+
+constexpr size_t kMaxMatchData = 512;  // YARA's YR_CONFIG_MAX_MATCH_DATA default
+
+struct HsScratchDeleter {
+  void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
+};
+
+int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+               void* ctx) {
+  auto& st = *static_cast<scanner::ScanState*>(ctx);
+  const compiler::Literal& lit = st.program->literals[id];
+  for (const compiler::LiteralForm& f : lit.forms) {
+    auto& cands = st.literal_candidates[f.string];
+    // Far past YARA's per-string limit there is nothing left to decide.
+    if (cands.size() > 4ull * st.max_matches) continue;
+    if (cands.empty()) st.touched_strings.push_back(f.string);
+    cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
+  }
+  return st.check_deadline() ? 1 : 0;
+}
+
+int on_regex(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+             void* ctx) {
+  auto& st = *static_cast<scanner::ScanState*>(ctx);
+  auto& ends = st.regex_ends[id];
+  if (ends.size() <= 4ull * st.max_matches) {
+    if (ends.empty()) st.touched_atoms.push_back(id);
+    ends.push_back(to);
+  }
+  return st.check_deadline() ? 1 : 0;
+}
+
+}  // namespace
+
+struct Scanner::Impl {
+  std::shared_ptr<const Rules> rules;
+  const compiler::Program* program = nullptr;
+  std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
+  ScanOptions options;
+  std::vector<ExternalValue> externals;
+  scanner::ScanState state;
+  std::string last_error;
+  std::vector<std::string> warnings;
+
+  ScanStatus run(std::span<const uint8_t> data, const RuleCallback& callback);
+  void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
+};
+
+Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Impl>()) {
+  impl_->rules = std::move(rules);
+  impl_->program = &impl_->rules->impl().program;
+  const compiler::Program& p = *impl_->program;
+  hs_scratch_t* s = nullptr;
+  if (p.literal_db) hs_alloc_scratch(p.literal_db.get(), &s);
+  if (p.regex_db) hs_alloc_scratch(p.regex_db.get(), &s);
+  impl_->scratch.reset(s);
+  for (const auto& e : p.externals) impl_->externals.push_back(e.value);
+  auto& st = impl_->state;
+  st.program = &p;
+  st.literal_candidates.resize(p.strings.size());
+  st.matches.resize(p.strings.size());
+  st.overflowed.resize(p.strings.size());
+  st.regex_ends.resize(p.regex_atoms.size());
+}
+
+Scanner::~Scanner() = default;
+
+void Scanner::set_options(const ScanOptions& options) { impl_->options = options; }
+
+bool Scanner::define(const std::string& name, ExternalValue value) {
+  const auto& ext = impl_->program->externals;
+  for (size_t i = 0; i < ext.size(); ++i) {
+    if (ext[i].name != name) continue;
+    if (ext[i].value.index() != value.index()) return false;
+    impl_->externals[i] = std::move(value);
+    return true;
+  }
+  return false;
+}
+
+const std::string& Scanner::last_error() const { return impl_->last_error; }
+const std::vector<std::string>& Scanner::scan_warnings() const { return impl_->warnings; }
+
+ScanStatus Scanner::scan(std::span<const uint8_t> data, const RuleCallback& callback) {
+  return impl_->run(data, callback);
+}
+
+ScanStatus Scanner::scan_file(const std::string& path, const RuleCallback& callback) {
+  scanner::MappedFile file;
+  if (!file.open(path, &impl_->last_error)) return ScanStatus::kError;
+  return impl_->run(file.bytes(), callback);
+}
+
+ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback& callback) {
+  const compiler::Program& p = *program;
+  auto& st = state;
+  st.data = data.data();
+  st.size = data.size();
+  st.warnings.clear();
+  st.timed_out = false;
+  st.clock_countdown = 0;
+  st.max_matches = options.max_matches_per_string;
+  st.fast_mode = options.fast_mode;
+  st.deadline = options.timeout_seconds > 0
+                    ? std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds)
+                    : std::chrono::steady_clock::time_point::max();
+  for (auto& m : st.matches) m.clear();
+  std::fill(st.overflowed.begin(), st.overflowed.end(), false);
+  st.entry_point = scanner::entry_point_offset(st.data, st.size);
+  last_error.clear();
+
+  // Vectorscan takes at most 4 GiB - 1 per call.
+  if (data.size() > 0xFFFFFFFFull) {
+    last_error = "file too large for a single scan block";
+    return ScanStatus::kError;
+  }
+  const char* bytes = reinterpret_cast<const char*>(data.data());
+  auto len = static_cast<unsigned>(data.size());
+  if (p.literal_db && len > 0)
+    hs_scan(p.literal_db.get(), bytes, len, 0, scratch.get(), on_literal, &st);
+  if (p.regex_db && len > 0 && !st.timed_out)
+    hs_scan(p.regex_db.get(), bytes, len, 0, scratch.get(), on_regex, &st);
+  scanner::resolve_matches(st);
+  warnings = st.warnings;
+
+  std::vector<bool> results = scanner::evaluate_rules(st, externals);
+  ScanStatus status = st.timed_out ? ScanStatus::kTimeout : ScanStatus::kOk;
+  if (st.timed_out) return status;
+
+  RuleResult out;
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const auto& rule = p.rules[r];
+    if (rule.info.is_private) continue;
+    if (!results[r] && !options.report_non_matching) continue;
+    report(r, results[r], data, out);
+    if (!callback(out)) return ScanStatus::kAborted;
+  }
+  return status;
+}
+
+void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data,
+                           RuleResult& out) {
+  const auto& rule = program->rules[r];
+  out.info = &rule.info;
+  out.matched = matched;
+  out.strings.resize(rule.strings.size());
+  for (size_t k = 0; k < rule.strings.size(); ++k) {
+    uint32_t si = rule.strings[k];
+    const auto& s = program->strings[si];
+    StringResult& sr = out.strings[k];
+    sr.identifier = s.id;
+    sr.is_hex = s.kind == rules::StringKind::kHex;
+    sr.is_private = s.mods.is_private;
+    sr.matches.clear();
+    if (!matched) continue;
+    for (const auto& m : state.matches[si]) {
+      Match mm;
+      mm.offset = m.offset;
+      mm.length = m.length;
+      mm.xor_key = m.xor_key;
+      size_t n = std::min<size_t>({m.length, kMaxMatchData, data.size() - m.offset});
+      mm.data.assign(reinterpret_cast<const char*>(data.data() + m.offset), n);
+      sr.matches.push_back(std::move(mm));
+    }
+  }
+}
+
+}  // namespace harrier

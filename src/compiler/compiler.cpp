@@ -97,6 +97,13 @@ bool Compiler::Impl::build_rule(
     error(rule.span, "", "duplicated identifier \"" + rule.name + "\"");
     return false;
   }
+  for (const std::string& prefix : wildcard_sets[rule.ns]) {
+    if (rule.name.compare(0, prefix.size() - 1, prefix, 0, prefix.size() - 1) == 0) {
+      error(rule.span, "",
+            "rule identifier \"" + rule.name + "\" matches previously used wildcard rule set");
+      return false;
+    }
+  }
 
   uint32_t rule_index = static_cast<uint32_t>(program.rules.size());
   uint32_t first_string = static_cast<uint32_t>(program.strings.size());
@@ -144,10 +151,16 @@ bool Compiler::Impl::build_rule(
   ctx.rule = &rule;
   ctx.first_string = first_string;
   for (const auto& s : strings) ctx.string_ids.push_back(s.id);
+  // A rule is visible in its own condition (it reads as false there), as in YARA.
+  visible[rule.name] = rule_index;
   ctx.visible_rules = &visible;
   ctx.visible_rule_order = rule_order[rule.ns];
+  ctx.visible_rule_order.push_back(rule.name);
   ctx.externals = &ext_types;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
+  if (!out.condition) visible.erase(rule.name);
+  auto& sets = wildcard_sets[rule.ns];
+  sets.insert(sets.end(), ctx.wildcard_rule_sets.begin(), ctx.wildcard_rule_sets.end());
   size_t before = raw_diags.size();
   raw_diags.insert(raw_diags.end(), ctx.diags.begin(), ctx.diags.end());
   convert(raw_diags, before);

@@ -23,6 +23,8 @@ struct Compiler::Impl {
   std::vector<compiler::Program::SavedSource> saved;
   std::map<std::string, std::string> saved_files;  // for loading compiled rules
   bool errors = false;
+  // Wildcard rule sets used so far, per namespace: a later rule may not match one.
+  std::map<std::string, std::vector<std::string>> wildcard_sets;
 
   void convert(const std::vector<rules::Diagnostic>& in, size_t from) {
     for (size_t i = from; i < in.size(); ++i) {

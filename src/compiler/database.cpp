@@ -16,18 +16,32 @@
 namespace harrier::compiler {
 namespace {
 
+bool starts_with_nul(const Literal& lit) { return !lit.bytes.empty() && lit.bytes[0] == '\0'; }
+
+std::string escaped(std::string_view bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 bool compile_literals(Program& program, std::string* error) {
-  if (program.literals.empty()) return true;
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
   std::vector<unsigned> flags, ids;
   for (size_t i = 0; i < program.literals.size(); ++i) {
     const Literal& lit = program.literals[i];
+    if (starts_with_nul(lit)) continue;
     exprs.push_back(lit.bytes.data());
     lens.push_back(lit.bytes.size());
     flags.push_back(lit.caseless ? HS_FLAG_CASELESS : 0);
     ids.push_back(static_cast<unsigned>(i));
   }
+  if (exprs.empty()) return true;
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
@@ -42,9 +56,22 @@ bool compile_literals(Program& program, std::string* error) {
 }
 
 bool compile_regexes(Program& program, std::string* error) {
+  std::vector<std::pair<std::string, unsigned>> nul_literals;  // expression, flags
+  std::vector<unsigned> nul_ids;
+  for (size_t i = 0; i < program.literals.size(); ++i) {
+    const Literal& lit = program.literals[i];
+    if (!starts_with_nul(lit)) continue;
+    nul_literals.emplace_back(escaped(lit.bytes), lit.caseless ? HS_FLAG_CASELESS : 0u);
+    nul_ids.push_back(kLiteralIdBase + static_cast<unsigned>(i));
+  }
   for (;;) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
+    for (size_t i = 0; i < nul_literals.size(); ++i) {
+      exprs.push_back(nul_literals[i].first.c_str());
+      flags.push_back(nul_literals[i].second);
+      ids.push_back(nul_ids[i]);
+    }
     for (size_t i = 0; i < program.regex_atoms.size(); ++i) {
       const RegexAtom& atom = program.regex_atoms[i];
       if (atom.pattern.expression.empty()) continue;  // verified everywhere
@@ -64,7 +91,7 @@ bool compile_regexes(Program& program, std::string* error) {
     int bad = err ? err->expression : -1;
     std::string message = err ? err->message : "regex compile failed";
     hs_free_compile_error(err);
-    if (bad < 0) {
+    if (bad < 0 || ids[static_cast<size_t>(bad)] >= kLiteralIdBase) {
       *error = "vectorscan: " + message;
       return false;
     }

@@ -59,6 +59,11 @@ struct Literal {
   std::vector<LiteralForm> forms;
 };
 
+// Vectorscan 5.4's literal API rejects a literal whose first byte is NUL ("doesn't support
+// empty string"); such literals are compiled into the regex database as escaped expressions
+// under ids from kLiteralIdBase up, and their hits handled as literal hits.
+inline constexpr unsigned kLiteralIdBase = 0x80000000u;
+
 // A Vectorscan expression of one hex string or regex; id in the regex database = index.
 struct RegexAtom {
   uint32_t string = 0;

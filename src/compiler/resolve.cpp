@@ -157,6 +157,7 @@ class Resolver {
     std::vector<uint32_t> out;
     for (size_t p = 0; p < set.patterns.size(); ++p) {
       const std::string& pattern = set.patterns[p];
+      if (!pattern.empty() && pattern.back() == '*') ctx_.wildcard_rule_sets.push_back(pattern);
       bool any = false;
       for (const std::string& name : ctx_.visible_rule_order) {
         if (set_pattern_matches(pattern, name)) {
@@ -222,27 +223,52 @@ class Resolver {
     }
     auto n = binary(op, is_float ? Type::kFloat : Type::kInt, std::move(a), std::move(b));
     n->float_op = is_float;
-    return fold(std::move(n));
+    return fold(std::move(n), e);
   }
 
-  // YARA folds integer constants while parsing (that is how `1 \ 0` is a compile error and
-  // how `50% of` is range-checked); folding here keeps those checks equivalent.
-  NodePtr fold(NodePtr n) {
+  // YARA folds integer constants while parsing; that is how `1 \ 0` and `2^62 * 2` are
+  // compile errors and how `50% of` is range-checked. The overflow tests are YARA's.
+  NodePtr fold(NodePtr n, const Expr& e) {
     if (n->float_op || !n->a || !n->b) return n;
     auto x = const_int(*n->a);
     auto y = const_int(*n->b);
     if (!x || !y) return n;
-    int64_t r;
-    uint64_t ux = static_cast<uint64_t>(*x), uy = static_cast<uint64_t>(*y);
+    int64_t i1 = *x, i2 = *y, r;
+    auto overflow = [&](const char* op) {
+      fail(e.span, "integer overflow in \"" + std::to_string(i1) + " " + op + " " +
+                       std::to_string(i2) + "\"");
+    };
     switch (n->op) {
       case NodeOp::kAdd:
-        r = static_cast<int64_t>(ux + uy);
+        if ((i2 > 0 && i1 > INT64_MAX - i2) || (i2 < 0 && i1 < INT64_MIN - i2)) overflow("+");
+        r = i1 + i2;
         break;
       case NodeOp::kSub:
-        r = static_cast<int64_t>(ux - uy);
+        if ((i2 < 0 && i1 > INT64_MAX + i2) || (i2 > 0 && i1 < INT64_MIN + i2)) overflow("-");
+        r = i1 - i2;
         break;
-      case NodeOp::kMul:
-        r = static_cast<int64_t>(ux * uy);
+      case NodeOp::kMul: {
+        auto mag = [](int64_t v) { return v < 0 ? -static_cast<uint64_t>(v) : static_cast<uint64_t>(v); };
+        if (i2 != 0 && mag(i1) > static_cast<uint64_t>(INT64_MAX) / mag(i2)) overflow("*");
+        r = static_cast<int64_t>(static_cast<uint64_t>(i1) * static_cast<uint64_t>(i2));
+        break;
+      }
+      case NodeOp::kDiv:
+        if (i2 == -1) return n;  // leave INT64_MIN / -1 to the evaluator
+        r = i1 / i2;
+        break;
+      case NodeOp::kMod:
+        if (i2 == -1) return n;
+        r = i1 % i2;
+        break;
+      case NodeOp::kBitAnd:
+        r = i1 & i2;
+        break;
+      case NodeOp::kBitOr:
+        r = i1 | i2;
+        break;
+      case NodeOp::kBitXor:
+        r = i1 ^ i2;
         break;
       default:
         return n;
@@ -261,7 +287,7 @@ class Resolver {
       auto d = const_int(*b);
       if (d && *d == 0) fail(e.span, "division by zero");
     }
-    return binary(op, Type::kInt, std::move(a), std::move(b));
+    return fold(binary(op, Type::kInt, std::move(a), std::move(b)), e);
   }
 
   NodePtr comparison(const Expr& e, NodeOp op) {
@@ -486,6 +512,10 @@ class Resolver {
       case Op::kBitNot: {
         NodePtr a = expr(*e.a);
         require(a, Type::kInt, e, "~");
+        if (auto v = const_int(*a)) {
+          a->i = ~*v;
+          return a;
+        }
         return unary(NodeOp::kBitNot, Type::kInt, std::move(a));
       }
       case Op::kAnd:
@@ -515,7 +545,7 @@ class Resolver {
       case Op::kMod:
         return integer_only(e, NodeOp::kMod, "%");
       case Op::kBitAnd:
-        return integer_only(e, NodeOp::kBitAnd, "&");
+        return integer_only(e, NodeOp::kBitAnd, "^");  // sic: YARA names & "^"
       case Op::kBitOr:
         return integer_only(e, NodeOp::kBitOr, "|");
       case Op::kBitXor:

@@ -39,6 +39,8 @@ struct ResolveContext {
   std::vector<bool> fixed_enabled;
   std::vector<std::optional<int64_t>> fixed_offset;
   std::vector<bool> single_match;
+  // Out: wildcard rule sets used (`rule_*`); YARA forbids later rules matching them.
+  std::vector<std::string> wildcard_rule_sets;
   size_t max_loop_slots = 0;
   std::vector<rules::Diagnostic> diags;
 };

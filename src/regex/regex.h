@@ -90,6 +90,10 @@ class Program {
 struct CompileResult {
   std::optional<Program> program;  // set on success
   std::string error;               // YARA-style message on failure
+  // YARA words parse errors as `invalid regular expression "$a": <error>` (or `invalid hex
+  // string "$a": <error>`), but reports the others bare: mixing greedy and lazy quantifiers,
+  // "regular expression is too large", "regular expression is too complex".
+  bool error_is_syntax = true;
 };
 
 // `body` is the text between the slashes of /.../ (escapes untouched).

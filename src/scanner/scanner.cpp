@@ -43,8 +43,10 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
   return st.check_deadline() ? 1 : 0;
 }
 
-int on_regex(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+int on_regex(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
              void* ctx) {
+  if (id >= compiler::kLiteralIdBase)
+    return on_literal(id - compiler::kLiteralIdBase, from, to, flags, ctx);
   auto& st = *static_cast<scanner::ScanState*>(ctx);
   auto& ends = st.regex_ends[id];
   if (ends.size() <= 4ull * st.max_matches) {
@@ -176,7 +178,7 @@ void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data
     sr.is_hex = s.kind == rules::StringKind::kHex;
     sr.is_private = s.mods.is_private;
     sr.matches.clear();
-    if (!matched) continue;
+    // Strings of non-matching rules are reported too: `yara -n -s` prints them.
     for (const auto& m : state.matches[si]) {
       Match mm;
       mm.offset = m.offset;

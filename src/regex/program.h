@@ -1,0 +1,89 @@
+// What a compiled pattern is made of (Program::Impl), and the working memory (Scratch::Impl).
+//
+// A pattern is compiled the way YARA compiles a string: parsed, split into a chain of pieces
+// at every top-level hex jump (or lazy `.{n,m}?`) longer than 200, and for each piece either
+// kept as a plain literal or emitted as forward and backward code with its chosen atoms.
+// Matching (matcher.cpp) replays YARA's scan on those pieces; collect_starts and hyperscan()
+// work on the whole tree with the gaps in place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "regex/ast.h"
+#include "regex/atoms.h"
+#include "regex/code.h"
+#include "regex/regex.h"
+#include "regex/reverse_nfa.h"
+#include "regex/vm.h"
+
+namespace harrier::regex {
+namespace internal {
+
+inline constexpr int32_t kUnbounded = INT32_MAX;
+
+// An atom of a piece together with where YARA's code resumes around it.
+struct PieceAtom {
+  Atom atom;
+  int32_t fwd = -1;          // entry into Piece::fwd
+  int32_t bwd = -1;          // entry into Piece::bwd
+  bool bwd_trivial = false;  // nothing precedes the atom: the match starts at the atom
+  int32_t before_min = 0;    // characters that can precede the atom within the piece
+  int32_t before_max = 0;    // kUnbounded when not bounded
+};
+
+struct Piece {
+  int32_t root = -1;
+  bool literal = false;  // YARA matches it by plain comparison
+  std::string literal_bytes;
+  LiteralAtom literal_atom;
+  Code fwd;
+  Code bwd;
+  std::vector<PieceAtom> atoms;  // empty: YARA's zero-length atom, tried at every offset
+  int quality = 0;               // the atom quality YARA checks for its slowness warning
+  // Distance allowed between the end of this piece's match and the start of the next one's.
+  int32_t gap_min = 0;
+  int32_t gap_max = 0;
+};
+
+}  // namespace internal
+
+struct Program::Impl {
+  internal::Ast ast;
+  bool hex = false;
+  bool nocase = false;
+  bool dotall = false;  // `.` and ?? match \n (always for hex strings)
+  bool fast = false;    // hex without alternatives: yr_re_fast_exec
+  bool greedy = false;  // RE_FLAGS_GREEDY: a later match replaces one at the same offset
+  bool lazy = false;    // RE_FLAGS_UNGREEDY
+  std::vector<internal::Piece> pieces;
+  internal::ReverseNfa narrow;  // collect_starts automata
+  internal::ReverseNfa wide;
+  // Longest match YARA can report, in bytes, per mode; UINT64_MAX when unbounded.
+  uint64_t max_span_narrow = 0;
+  uint64_t max_span_wide = 0;
+};
+
+struct Scratch::Impl {
+  internal::VmScratch vm;
+  internal::NfaScratch nfa;
+  std::vector<int32_t> pairs;
+  std::vector<uint64_t> u64a;
+  std::vector<uint64_t> u64b;
+  struct Hit {
+    uint64_t end;    // offset where the atom ends: YARA's scan position when it reports it
+    int32_t length;  // atom length in bytes (longer atoms are reported first)
+    int32_t order;   // position among equal atoms in YARA's Aho-Corasick match list
+    uint64_t at;     // offset where the atom starts
+    int32_t atom;    // index into Piece::atoms, -1 for the zero-length atom
+  };
+  std::vector<Hit> hits;
+  struct Event {
+    uint64_t start;
+    uint64_t length;
+  };
+  std::vector<Event> events;
+};
+
+}  // namespace harrier::regex

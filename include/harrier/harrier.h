@@ -136,6 +136,9 @@ struct ScanOptions {
   bool fast_mode = false;   // -f: strings used only as booleans stop at their first match
   uint32_t max_matches_per_string = 1000000;
   bool report_non_matching = false;  // deliver rules that did not match too (-n)
+  // --fail-on-warnings: the first scan warning (too many matches) ends the scan with
+  // kError and last_error() naming the string, as yara does.
+  bool fail_on_warnings = false;
 };
 
 // Return false from the callback to stop delivering results for this target.

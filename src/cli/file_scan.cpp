@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 namespace harrier::cli {
 
@@ -34,6 +35,8 @@ TargetOutcome scan_target(harrier::Scanner& scanner, const ScanContext& context,
 
   harrier::ScanOptions options;
   options.fast_mode = settings.fast_scan;
+  // With -w yara ignores warnings altogether, --fail-on-warnings included.
+  options.fail_on_warnings = settings.fail_on_warnings && !settings.no_warnings;
   options.report_non_matching = settings.negate || settings.max_rules != 0;
   if (context.deadline) {
     // Like yara, -a bounds the whole run: each file gets what is left of it.
@@ -87,15 +90,11 @@ TargetOutcome scan_target(harrier::Scanner& scanner, const ScanContext& context,
       break;
   }
 
-  // Too-many-matches warnings. yara prints them as they happen, before the results, and
-  // under --fail-on-warnings the scan fails at the first one.
-  if (!settings.no_warnings) {
-    const std::vector<std::string>& warnings = scanner.scan_warnings();
-    for (const std::string& warning : warnings) context.console.write_error(warning + "\n");
-    if (settings.fail_on_warnings && !warnings.empty() && error.empty()) {
-      error = "too many matches";
-    }
-  }
+  // Too-many-matches warnings. yara prints them as they happen, before the results; under
+  // --fail-on-warnings the scanner stops at the first one and names it in last_error().
+  if (!settings.no_warnings)
+    for (const std::string& warning : scanner.scan_warnings())
+      context.console.write_error(warning + "\n");
 
   if (!error.empty() && !formatter.keeps_partial_results() && record.discard()) {
     count = 0;

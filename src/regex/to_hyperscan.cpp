@@ -39,7 +39,8 @@ struct Text {
   std::string s;
   bool nullable = true;
   bool dead = false;  // can never match
-  int64_t cost = 0;   // states Vectorscan may unroll this into
+  int64_t cost = 0;     // states Vectorscan builds for this, repeats of one class counting 1
+  int64_t weight = 0;   // states if everything were unrolled, as when nested in a repeat
   bool single = false;  // one byte class (cheap to repeat)
 };
 
@@ -108,7 +109,7 @@ class Writer {
         int64_t max = pc.gap_max == INT32_MAX ? kInfinite : pc.gap_max;
         ByteSet any;
         any.fill(true);
-        Text one{set_text(any), false, false, 1, true};
+        Text one{set_text(any), false, false, 1, 1, true};
         append(all, repeat(one, pc.gap_min, max));
       }
     }
@@ -137,6 +138,7 @@ class Writer {
     a.nullable = a.nullable && b.nullable;
     a.dead = a.dead || b.dead;
     a.cost += b.cost;
+    a.weight += b.weight;
     a.single = false;
   }
 
@@ -162,10 +164,12 @@ class Writer {
     t.s = set_text(set);
     t.nullable = false;
     t.cost = 1;
+    t.weight = 1;
     t.single = true;
     if (wide_) {
       t.s = group(t.s + "\\x00");
       t.cost = 2;
+      t.weight = 2;
       t.single = false;
     }
     return t;
@@ -188,12 +192,13 @@ class Writer {
     }
     std::string body = x.single ? x.s : group(x.s);
     int64_t copies = max == kInfinite ? min + 1 : max;
-    if (!x.single && x.cost * copies > budget_) {
+    if (!x.single && x.weight * copies > budget_) {
       // Would unroll into too many states: keep the loop, forget the count.
       exact_ = false;
       t.s = group(body + (min > 0 ? "+" : "*"));
       t.nullable = min == 0 || x.nullable;
       t.cost = x.cost;
+      t.weight = x.weight;
       return t;
     }
     if (min > kMaxBoundedRepeat || (max != kInfinite && max > kMaxBoundedRepeat)) {
@@ -211,7 +216,8 @@ class Writer {
     }
     t.s = count.empty() ? body : group(body + count);
     t.nullable = min == 0 || x.nullable;
-    t.cost = x.single ? 1 : x.cost * copies;
+    t.cost = x.single ? 1 : x.weight * copies;
+    t.weight = x.weight * copies;
     return t;
   }
 
@@ -230,6 +236,7 @@ class Writer {
         t.s = group(a.s + "|" + b.s);
         t.nullable = a.nullable || b.nullable;
         t.cost = a.cost + b.cost;
+        t.weight = a.weight + b.weight;
         return t;
       }
       case NodeType::kStar:

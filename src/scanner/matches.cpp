@@ -47,9 +47,13 @@ void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
     if (!st.overflowed[string]) {
       st.overflowed[string] = true;
       const auto& s = st.program->strings[string];
-      st.warnings.push_back("warning: rule \"" + st.program->rules[s.rule].info.name +
-                            "\": too many matches for " + s.id +
+      const std::string& rule = st.program->rules[s.rule].info.name;
+      st.warnings.push_back("warning: rule \"" + rule + "\": too many matches for " + s.id +
                             ", results for this rule may be incorrect");
+      if (st.fail_on_warnings && st.error.empty()) {
+        st.error = "string \"" + s.id + "\" in rule \"" + rule + "\" caused too many matches";
+        st.timed_out = true;  // stops every remaining stage
+      }
     }
     return;
   }
@@ -135,7 +139,13 @@ void resolve_matches(ScanState& st) {
   std::sort(st.touched_strings.begin(), st.touched_strings.end());
   st.touched_strings.erase(std::unique(st.touched_strings.begin(), st.touched_strings.end()),
                            st.touched_strings.end());
-  for (uint32_t s : st.touched_strings) verify_literals(st, s);
+  for (uint32_t s : st.touched_strings) {
+    if (st.timed_out) {
+      st.literal_candidates[s].clear();
+      continue;
+    }
+    verify_literals(st, s);
+  }
 
   // Group regex atoms by string (a string has an ascii and a wide atom at most).
   std::sort(st.touched_atoms.begin(), st.touched_atoms.end());

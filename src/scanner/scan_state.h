@@ -47,6 +47,8 @@ struct ScanState {
   std::vector<std::string> warnings;
   uint32_t max_matches = 1000000;
   bool fast_mode = false;
+  bool fail_on_warnings = false;
+  std::string error;  // set when the scan must stop with an error
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool timed_out = false;
   uint32_t clock_countdown = 0;

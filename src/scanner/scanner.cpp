@@ -127,6 +127,8 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   st.clock_countdown = 0;
   st.max_matches = options.max_matches_per_string;
   st.fast_mode = options.fast_mode;
+  st.fail_on_warnings = options.fail_on_warnings;
+  st.error.clear();
   st.deadline = options.timeout_seconds > 0
                     ? std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds)
                     : std::chrono::steady_clock::time_point::max();
@@ -149,6 +151,10 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   scanner::resolve_matches(st);
   warnings = st.warnings;
 
+  if (!st.error.empty()) {
+    last_error = st.error;
+    return ScanStatus::kError;
+  }
   std::vector<bool> results = scanner::evaluate_rules(st, externals);
   ScanStatus status = st.timed_out ? ScanStatus::kTimeout : ScanStatus::kOk;
   if (st.timed_out) return status;

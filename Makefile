@@ -3,11 +3,10 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
-FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-asan test-fuzz bench format clean
+.PHONY: all deps build build-asan run test test-main test-unit test-asan test-fuzz bench format clean
 
 all: build run
 
@@ -25,24 +24,29 @@ run: build
 	@echo "== harrier scan -r rules/demo.yar /usr/bin (rule: files matched)"
 	@$(BUILD)/harrier scan -w -r -p $(JOBS) rules/demo.yar /usr/bin | awk '{print $$1}' | sort | uniq -c
 
-test: build test-asan test-fuzz
+test: test-main test-asan test-fuzz
+	@echo "make test: all suites passed"
+
+test-main: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
-# The core tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHARRIER_SANITIZE=ON
+# One clang build serves both: the core tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and the libFuzzer targets (each run briefly).
+$(ASAN_BUILD)/Makefile: | deps
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHARRIER_SANITIZE=ON -DHARRIER_FUZZ=ON
+
+build-asan: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test-asan: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L asan
 
-# libFuzzer targets, each for a short run (clang).
-test-fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHARRIER_FUZZ=ON -DHARRIER_TESTS=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	fuzz/run-short $(FUZZ_BUILD)
+test-fuzz: build-asan
+	fuzz/run-short $(ASAN_BUILD)
 
 bench: build
 	bench/run
@@ -51,4 +55,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

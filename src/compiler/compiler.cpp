@@ -157,6 +157,7 @@ bool Compiler::Impl::build_rule(
   ctx.visible_rule_order = rule_order[rule.ns];
   ctx.visible_rule_order.push_back(rule.name);
   ctx.externals = &ext_types;
+  ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
   if (!out.condition) visible.erase(rule.name);
   auto& sets = wildcard_sets[rule.ns];
@@ -168,7 +169,10 @@ bool Compiler::Impl::build_rule(
   for (size_t k = 0; k < strings.size(); ++k) {
     const std::string& id = strings[k].id;
     if (!ctx.string_used[k] && id.rfind("$_", 0) != 0) {
-      error(rule.strings[k].span, rule.name, "unreferenced string \"" + id + "\"");
+      // Found when the rule is reduced: yara names the line of its closing brace.
+      rules::Span at = rule.span;
+      at.line = sources.line_at(at.file, at.offset + (at.length ? at.length - 1 : 0));
+      error(at, rule.name, "unreferenced string \"" + id + "\"");
       return false;
     }
   }

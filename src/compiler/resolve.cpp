@@ -75,15 +75,15 @@ class Resolver {
     return b;
   }
 
+  // YARA's check_type: `wrong type "string" for % operator` (the operator unquoted).
   void require(const NodePtr& n, Type t, const Expr& where, const char* op) {
     if (n->type != t)
-      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for \"" + op +
-                           "\" operator");
+      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for " + op +
+                           " operator");
   }
 
-  void require_int(const NodePtr& n, const Expr& where, const char* what) {
-    if (n->type != Type::kInt)
-      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for " + what);
+  void require_int(const NodePtr& n, const Expr& where, const char* op) {
+    require(n, Type::kInt, where, op);
   }
 
   std::optional<int64_t> const_int(const Node& n) {
@@ -187,7 +187,7 @@ class Resolver {
       case rules::QuantKind::kPercent: {
         n.quant = e.quant == rules::QuantKind::kCount ? Quant::kExpr : Quant::kPercent;
         n.quant_expr = expr(*e.quant_expr);
-        require_int(n.quant_expr, *e.quant_expr, "quantifier");
+        require_int(n.quant_expr, *e.quant_expr, "%");
         if (n.quant == Quant::kPercent) {
           auto v = const_int(*n.quant_expr);
           if (v && (*v < 1 || *v > 100))
@@ -214,8 +214,10 @@ class Resolver {
   NodePtr arithmetic(const Expr& e, NodeOp op, const char* name) {
     NodePtr a = expr(*e.a);
     NodePtr b = expr(*e.b2);
-    if (!is_numeric(a->type)) require(a, Type::kInt, e, name);
-    if (!is_numeric(b->type)) require(b, Type::kInt, e, name);
+    // YARA's yr_parser_reduce_operation wording.
+    if (a->type == Type::kString && b->type == Type::kString)
+      fail(e.span, std::string("strings don't support \"") + name + "\" operation");
+    if (!is_numeric(a->type) || !is_numeric(b->type)) fail(e.span, "type mismatch");
     bool is_float = a->type == Type::kFloat || b->type == Type::kFloat;
     if ((op == NodeOp::kDiv || op == NodeOp::kMod) && !is_float) {
       auto d = const_int(*b);
@@ -447,7 +449,7 @@ class Resolver {
       case Op::kStringAt: {
         auto n = make(NodeOp::kStrFoundAt, Type::kBool);
         n->a = expr(*e.a);
-        require_int(n->a, *e.a, "\"at\" operator");
+        require_int(n->a, e, "at");
         n->index = string_index(e, Use::kFoundAt, const_int(*n->a));
         return n;
       }
@@ -474,7 +476,7 @@ class Resolver {
         n->index = string_index(e);
         if (e.a) {
           n->a = expr(*e.a);
-          require_int(n->a, *e.a, "string index");
+          require_int(n->a, *e.a, "[]");
         } else {
           n->a = make(NodeOp::kConstInt, Type::kInt);
           n->a->i = 1;
@@ -490,7 +492,7 @@ class Resolver {
                        : name.find("16") != std::string::npos ? 2
                                                               : 1;
         n->a = expr(*e.a);
-        require_int(n->a, *e.a, "intXXXX or uintXXXX");
+        require_int(n->a, e, "intXXXX or uintXXXX");
         return n;
       }
       case Op::kNot:
@@ -499,7 +501,7 @@ class Resolver {
         return unary(NodeOp::kDefined, Type::kBool, boolean(*e.a));
       case Op::kNeg: {
         NodePtr a = expr(*e.a);
-        if (!is_numeric(a->type)) require(a, Type::kInt, e, "-");
+        if (!is_numeric(a->type)) require(a, Type::kInt, e, "-");  // int or float
         if (auto v = const_int(*a)) {
           a->i = static_cast<int64_t>(0 - static_cast<uint64_t>(*v));
           return a;
@@ -588,7 +590,7 @@ class Resolver {
           n->b = range_bound(*e.range_hi, "upper");
         } else if (e.at) {
           n->a = expr(*e.at);
-          require_int(n->a, *e.at, "\"at\" operator");
+          require_int(n->a, e, "at");
         }
         n->i = e.at ? 1 : 0;  // 1: `at`, 0: `in` or neither
         return n;
@@ -636,6 +638,8 @@ NodePtr resolve_condition(const rules::Expr& expr, ResolveContext& ctx) {
     return r.boolean(expr);
   } catch (const ResolveError& err) {
     rules::Span span = err.span.line ? err.span : expr.span;
+    if (ctx.sources && span.file < ctx.sources->size())
+      span.line = ctx.sources->lookahead_line(span.file, span.offset + span.length);
     ctx.diags.push_back({rules::Severity::kError, span, ctx.rule->name, err.message});
     return nullptr;
   }

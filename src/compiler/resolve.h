@@ -29,6 +29,7 @@ struct ResolveContext {
   // External variables by name -> index and type.
   const std::map<std::string, std::pair<uint32_t, Type>>* externals = nullptr;
   std::vector<std::string> imported_modules;
+  const rules::SourceSet* sources = nullptr;  // for yara's error lines
 
   // Out: which of the rule's strings the condition refers to.
   std::vector<bool> string_used;

@@ -3,7 +3,8 @@
 // Each call to next() skips blanks and comments, then dispatches on the first byte. Every
 // branch mirrors one or more flex rules of yara's lexer.l, including flex's longest-match
 // choice between rules (`10KB` is one number, `int8x` an identifier, `!=` an operator and not
-// the string length `!`). Work per byte is constant, so a 10 MB line costs a linear scan.
+// the string length `!`). Work per byte is constant (the hex-string scan below looks ahead,
+// but within a budget proportional to the text), so a 10 MB line costs a linear scan.
 //
 // Hex strings are the one place where flex matches a whole regular expression before the
 // parser sees anything: `{` starts a hex string only if the text up to a `}` consists of hex

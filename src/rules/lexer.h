@@ -2,9 +2,10 @@
 // token for token, so that the parser sees exactly the stream yara's bison grammar sees.
 //
 // The lexer is context free, like yara's: `/` always opens a regular expression (division is
-// `\`), `{` opens a hex string whenever the text up to a matching `}` is a valid hex-string
-// body and is a plain `{` otherwise, and `include "path"` is one token wherever it appears.
-// Keeping these quirks here means the parser never needs to tell the lexer where it is.
+// `\`), `{` opens a hex string whenever the text up to some `}` can be a hex-string body (the
+// longest such text wins) and is a plain `{` otherwise, and `include "path"` is one token
+// wherever it appears. Keeping these quirks here means the parser never needs to tell the
+// lexer where it is.
 //
 // Tokens own their text (std::string), so the parser never holds pointers into the source;
 // the source itself is only viewed, and `rebase` lets the owner move it (a SourceSet may
@@ -16,6 +17,7 @@
 // left open, because yara treats that as a plain end of file (no error between rules).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -39,6 +39,7 @@
 // syntax error.
 #include "rules/parser.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <filesystem>
@@ -49,6 +50,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "rules/lexer.h"
@@ -218,18 +220,19 @@ class Parser {
   }
 
   // Diagnostics.
-  void report(Severity severity, Span span, uint32_t line, std::string message) {
+  // Records an error at `span`, reported at `line` (yara's line, see the top of the file).
+  void report(Span span, uint32_t line, std::string message) {
     span.line = line;
     Diagnostic d;
-    d.severity = severity;
+    d.severity = Severity::kError;
     d.span = span;
     d.rule = current_rule_;
     d.message = std::move(message);
     ctx_.diags.push_back(std::move(d));
-    if (severity == Severity::kError) ctx_.failed = true;
+    ctx_.failed = true;
   }
   [[noreturn]] void fail(const Span& span, uint32_t line, std::string message) {
-    report(Severity::kError, span, line, std::move(message));
+    report(span, line, std::move(message));
     errstatus_ = 3;
     throw Abandon{};
   }
@@ -298,7 +301,7 @@ void Parser::unexpected(const Token& t, std::string_view expecting) {
       message += expecting;
     }
   }
-  if (errstatus_ == 0) report(Severity::kError, span, line, std::move(message));
+  if (errstatus_ == 0) report(span, line, std::move(message));
   errstatus_ = 3;
   throw Abandon{};
 }
@@ -329,13 +332,9 @@ void Parser::recover() {
 void Parser::parse_file() {
   while (true) {
     const Token& t = peek();
-    if (t.kind == TokenKind::kEof) {
-      if (!t.text.empty()) {
-        // yara accepts this silently; a warning costs nothing and explains odd results.
-        report(Severity::kWarning, t.span, t.span.line, t.text + " at end of file");
-      }
-      return;
-    }
+    // A string or comment left open between rules just ends the text. yara says nothing
+    // about it either, and a warning would fail `--fail-on-warnings` runs that yara passes.
+    if (t.kind == TokenKind::kEof) return;
     try {
       switch (t.kind) {
         case TokenKind::kImport:
@@ -373,7 +372,7 @@ void Parser::parse_include() {
   // Include problems are reported without abandoning anything: yara reports them from the
   // lexer and the parser carries on with the next token.
   if (!ctx_.options.allow_includes) {
-    report(Severity::kError, inc.span, inc.report_line, "includes are disabled");
+    report(inc.span, inc.report_line, "includes are disabled");
     return;
   }
   const std::filesystem::path including(ctx_.sources.file(file_).name);
@@ -386,22 +385,22 @@ void Parser::parse_include() {
   std::optional<std::string> text =
       ctx_.options.read_file ? ctx_.options.read_file(path) : read_whole_file(path);
   if (!text) {
-    report(Severity::kError, inc.span, inc.report_line, "can't open include file: " + inc.text);
+    report(inc.span, inc.report_line, "can't open include file: " + inc.text);
     return;
   }
   const std::string key = normalized(path);
   for (const std::string& open : ctx_.include_stack) {
     if (open == key) {
-      report(Severity::kError, inc.span, inc.report_line, "includes circular reference");
+      report(inc.span, inc.report_line, "includes circular reference");
       return;
     }
   }
   if (ctx_.include_stack.size() >= kMaxIncludeDepth) {
-    report(Severity::kError, inc.span, inc.report_line, "includes depth exceeded");
+    report(inc.span, inc.report_line, "includes depth exceeded");
     return;
   }
   if (text->size() >= UINT32_MAX) {
-    report(Severity::kError, inc.span, inc.report_line, "include file too large: " + inc.text);
+    report(inc.span, inc.report_line, "include file too large: " + inc.text);
     return;
   }
 
@@ -540,7 +539,7 @@ void Parser::parse_string_declaration(Rule& rule, std::unordered_set<std::string
       // A syntax error in yara's grammar; say why.
       const Token& m = peek();
       if (errstatus_ == 0) {
-        report(Severity::kError, m.span, m.report_line,
+        report(m.span, m.report_line,
                "syntax error, unexpected " + token_description(m) + " (not a valid modifier for " +
                    (decl.kind == StringKind::kHex ? "hex strings" : "regular expressions") + ")");
       }
@@ -623,8 +622,9 @@ void Parser::parse_string_declaration(Rule& rule, std::unordered_set<std::string
   if (combination) {
     fail(decl.span, line, std::string("invalid modifier combination: ") + combination);
   }
-  // The hex body itself is the compiler's to check, except for this: the AST cannot show
-  // that yara's own hex lexer would lose the closing brace.
+  // Hex bodies are the compiler's to check, but yara checks them as soon as a declaration
+  // is complete. That matters here: the lexer's longest match can swallow the rest of the
+  // rule into such a body, and then yara reports this error, not the missing condition.
   if (decl.kind == StringKind::kHex && hex_body_ends_in_comment(decl.value)) {
     fail(decl.span, line, "invalid hex string \"" + decl.id + "\": syntax error");
   }
@@ -787,70 +787,49 @@ Node Parser::parse_term(bool* bare) {
 // A primary expression optionally followed by a comparison-level operator; `bare` is set
 // when there is none.
 Node Parser::parse_comparison_tail(Node lhs, bool* bare) {
-  Op op;
-  switch (peek().kind) {
-    case TokenKind::kMatches: {
-      take();
-      const Token& r = peek();
-      if (r.kind != TokenKind::kRegex) unexpected(r, "regular expression");
-      const Span start = lhs.e->span;
-      Node n = make(Op::kMatches, start);
-      Node re = make(Op::kRegex, r.span);
-      re.e->s = r.text;
-      re.e->regex_nocase = r.regex_nocase;
-      re.e->regex_dotall = r.regex_dotall;
-      take();
-      adopt(n, n.e->a, std::move(lhs));
-      adopt(n, n.e->b2, std::move(re));
-      n.e->span = span_from(start);
-      return n;
-    }
-    case TokenKind::kContains:
-      op = Op::kContains;
-      break;
-    case TokenKind::kIContains:
-      op = Op::kIContains;
-      break;
-    case TokenKind::kStartsWith:
-      op = Op::kStartsWith;
-      break;
-    case TokenKind::kIStartsWith:
-      op = Op::kIStartsWith;
-      break;
-    case TokenKind::kEndsWith:
-      op = Op::kEndsWith;
-      break;
-    case TokenKind::kIEndsWith:
-      op = Op::kIEndsWith;
-      break;
-    case TokenKind::kIEquals:
-      op = Op::kIEquals;
-      break;
-    case TokenKind::kLt:
-      op = Op::kLt;
-      break;
-    case TokenKind::kLe:
-      op = Op::kLe;
-      break;
-    case TokenKind::kGt:
-      op = Op::kGt;
-      break;
-    case TokenKind::kGe:
-      op = Op::kGe;
-      break;
-    case TokenKind::kEq:
-      op = Op::kEq;
-      break;
-    case TokenKind::kNe:
-      op = Op::kNe;
-      break;
-    default:
-      *bare = true;
-      return lhs;
+  if (peek().kind == TokenKind::kMatches) {
+    // The right side is yara's `regexp`, a regex token and nothing else.
+    take();
+    const Token& r = peek();
+    if (r.kind != TokenKind::kRegex) unexpected(r, "regular expression");
+    const Span start = lhs.e->span;
+    Node n = make(Op::kMatches, start);
+    Node re = make(Op::kRegex, r.span);
+    re.e->s = r.text;
+    re.e->regex_nocase = r.regex_nocase;
+    re.e->regex_dotall = r.regex_dotall;
+    take();
+    adopt(n, n.e->a, std::move(lhs));
+    adopt(n, n.e->b2, std::move(re));
+    n.e->span = span_from(start);
+    return n;
+  }
+  // The other comparison-level operators, all `primary op primary`.
+  static constexpr std::pair<TokenKind, Op> kComparisons[] = {
+      {TokenKind::kContains, Op::kContains},
+      {TokenKind::kIContains, Op::kIContains},
+      {TokenKind::kStartsWith, Op::kStartsWith},
+      {TokenKind::kIStartsWith, Op::kIStartsWith},
+      {TokenKind::kEndsWith, Op::kEndsWith},
+      {TokenKind::kIEndsWith, Op::kIEndsWith},
+      {TokenKind::kIEquals, Op::kIEquals},
+      {TokenKind::kLt, Op::kLt},
+      {TokenKind::kLe, Op::kLe},
+      {TokenKind::kGt, Op::kGt},
+      {TokenKind::kGe, Op::kGe},
+      {TokenKind::kEq, Op::kEq},
+      {TokenKind::kNe, Op::kNe},
+  };
+  const TokenKind kind = peek().kind;
+  const auto* it = std::find_if(std::begin(kComparisons), std::end(kComparisons),
+                                [kind](const auto& entry) { return entry.first == kind; });
+  if (it == std::end(kComparisons)) {
+    *bare = true;
+    return lhs;
   }
   take();
   const Span start = lhs.e->span;
-  Node n = make(op, start);
+  Node n = make(it->second, start);
   adopt(n, n.e->a, std::move(lhs));
   adopt(n, n.e->b2, parse_arith(0, false));
   n.e->span = span_from(start);

@@ -28,6 +28,13 @@ class SourceSet {
   const SourceFile& file(uint32_t index) const { return files_[index]; }
   size_t size() const { return files_.size(); }
 
+  // 1-based line of byte `offset` of file `index`.
+  uint32_t line_at(uint32_t index, uint32_t offset) const;
+  // The line yara reports for an error found when a construct ending at byte `end` is
+  // reduced: bison has then read one token further, so it is the line of the next token
+  // (whitespace and comments skipped), or of the end of the file.
+  uint32_t lookahead_line(uint32_t index, uint32_t end) const;
+
  private:
   std::vector<SourceFile> files_;
 };

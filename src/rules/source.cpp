@@ -1,0 +1,33 @@
+// Line arithmetic for diagnostics; see source.h.
+#include "rules/source.h"
+
+#include <algorithm>
+
+namespace harrier::rules {
+
+uint32_t SourceSet::line_at(uint32_t index, uint32_t offset) const {
+  const std::string& text = files_[index].text;
+  size_t end = std::min<size_t>(offset, text.size());
+  return 1 + static_cast<uint32_t>(std::count(text.begin(), text.begin() + end, '\n'));
+}
+
+uint32_t SourceSet::lookahead_line(uint32_t index, uint32_t end) const {
+  const std::string& text = files_[index].text;
+  size_t i = std::min<size_t>(end, text.size());
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      size_t close = text.find("*/", i + 2);
+      i = close == std::string::npos ? text.size() : close + 2;
+    } else {
+      break;
+    }
+  }
+  return line_at(index, static_cast<uint32_t>(i));
+}
+
+}  // namespace harrier::rules

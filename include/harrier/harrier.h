@@ -62,6 +62,10 @@ class Compiler {
   const std::vector<Diagnostic>& diagnostics() const;
   bool has_errors() const;
 
+  // Compiled Vectorscan databases are cached on disk by content ($HARRIER_CACHE_DIR, else
+  // $XDG_CACHE_HOME/harrier, else ~/.cache/harrier); a cache problem only costs time.
+  void set_cache_enabled(bool enabled);
+
   // Builds the rule set (type checks, Vectorscan databases). Returns null when any error
   // was reported, now or by an earlier add_*.
   std::shared_ptr<const Rules> build();

@@ -14,6 +14,7 @@
 
 #include "compiler/compiler_impl.h"
 #include "compiler/database.h"
+#include "compiler/database_cache.h"
 #include "compiler/literals.h"
 #include "compiler/program.h"
 #include "compiler/resolve.h"
@@ -67,6 +68,7 @@ bool Compiler::add_string(std::string_view source, const std::string& ns,
 
 const std::vector<Diagnostic>& Compiler::diagnostics() const { return impl_->diags; }
 bool Compiler::has_errors() const { return impl_->errors; }
+void Compiler::set_cache_enabled(bool enabled) { impl_->use_cache = enabled; }
 
 std::shared_ptr<const Rules> Compiler::build() { return impl_->build(); }
 
@@ -261,10 +263,15 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
   if (errors) return nullptr;
 
   collect_atoms(program);
-  std::string db_error;
-  if (!compiler::build_databases(program, &db_error)) {
-    error({}, "", db_error);
-    return nullptr;
+  std::string cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
+  std::string key = compiler::database_cache_key(program);
+  if (!compiler::load_databases(cache_dir, key, program)) {
+    std::string db_error;
+    if (!compiler::build_databases(program, &db_error)) {
+      error({}, "", db_error);
+      return nullptr;
+    }
+    compiler::store_databases(cache_dir, key, program);
   }
   for (const auto& d : diags)
     if (d.severity == Diagnostic::Severity::kWarning) impl->warnings.push_back(d);

@@ -23,6 +23,7 @@ struct Compiler::Impl {
   std::vector<compiler::Program::SavedSource> saved;
   std::map<std::string, std::string> saved_files;  // for loading compiled rules
   bool errors = false;
+  bool use_cache = true;  // the compiled-database cache (database_cache.h)
   // Wildcard rule sets used so far, per namespace: a later rule may not match one.
   std::map<std::string, std::vector<std::string>> wildcard_sets;
 

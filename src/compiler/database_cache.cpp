@@ -1,0 +1,179 @@
+// A content-keyed on-disk cache of compiled Vectorscan databases.
+//
+// Compiling thousands of hex strings into a Vectorscan database takes seconds, parsing the
+// rules that produced them milliseconds; so only the databases are cached. The key is the
+// SHA-256 of everything the databases are built from (each literal with its flags, each
+// expression with its flags) plus the Vectorscan version and the cache format, so a
+// different rule set, a different pattern translation or a different library can never
+// read a stale entry. The directory is $HARRIER_CACHE_DIR, else $XDG_CACHE_HOME/harrier,
+// else ~/.cache/harrier.
+//
+// Entries are written to a temporary file and renamed into place, so concurrent runs never
+// see a half-written entry; a corrupt or incompatible entry is treated as a miss and
+// overwritten. Any failure of the cache falls back to compiling: the cache can make a run
+// faster, never wrong or failed.
+#include "compiler/database_cache.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace harrier::compiler {
+namespace {
+
+constexpr char kMagic[] = "HARRIER-HSDB-2\n";
+
+std::string hex(const unsigned char* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[p[i] >> 4];
+    out += kHex[p[i] & 15];
+  }
+  return out;
+}
+
+void put_u64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
+
+bool get_u64(std::string_view& in, uint64_t& v) {
+  if (in.size() < 8) return false;
+  std::memcpy(&v, in.data(), 8);
+  in.remove_prefix(8);
+  return true;
+}
+
+bool put_db(std::string& out, const HsDatabase& db) {
+  if (!db) {
+    put_u64(out, 0);
+    return true;
+  }
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db.get(), &bytes, &length) != HS_SUCCESS) return false;
+  put_u64(out, length);
+  out.append(bytes, length);
+  std::free(bytes);
+  return true;
+}
+
+bool get_db(std::string_view& in, HsDatabase& db) {
+  uint64_t length;
+  if (!get_u64(in, length) || length > in.size()) return false;
+  if (length == 0) {
+    db.reset();
+    return true;
+  }
+  hs_database_t* out = nullptr;
+  if (hs_deserialize_database(in.data(), length, &out) != HS_SUCCESS) return false;
+  db.reset(out);
+  in.remove_prefix(length);
+  return true;
+}
+
+}  // namespace
+
+std::string database_cache_dir() {
+  if (const char* dir = std::getenv("HARRIER_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/harrier";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/harrier";
+  return {};
+}
+
+std::string database_cache_key(const Program& program) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  auto feed = [&](const void* p, size_t n) { EVP_DigestUpdate(ctx, p, n); };
+  auto feed_u64 = [&](uint64_t v) { feed(&v, sizeof v); };
+  feed(kMagic, sizeof kMagic);
+  const char* version = hs_version();
+  feed(version, std::strlen(version));
+  feed_u64(program.literals.size());
+  for (const Literal& lit : program.literals) {
+    feed_u64(lit.bytes.size());
+    feed(lit.bytes.data(), lit.bytes.size());
+    feed_u64(lit.caseless);
+  }
+  feed_u64(program.regex_atoms.size());
+  for (const RegexAtom& atom : program.regex_atoms) {
+    feed_u64(atom.pattern.expression.size());
+    feed(atom.pattern.expression.data(), atom.pattern.expression.size());
+    feed_u64(atom.pattern.flags);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  return hex(digest, length);
+}
+
+bool load_databases(const std::string& dir, const std::string& key, Program& program) {
+  if (dir.empty()) return false;
+  std::ifstream in(dir + "/" + key + ".hsdb", std::ios::binary);
+  if (!in) return false;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string data = buf.str();
+  std::string_view view = data;
+  if (view.substr(0, sizeof kMagic - 1) != std::string_view(kMagic, sizeof kMagic - 1))
+    return false;
+  view.remove_prefix(sizeof kMagic - 1);
+  // The degradations the compile applied (exact -> prefilter -> everywhere), per atom.
+  uint64_t count;
+  if (!get_u64(view, count) || count != program.regex_atoms.size()) return false;
+  std::vector<uint64_t> states(count);
+  for (auto& s : states)
+    if (!get_u64(view, s)) return false;
+  HsDatabase literal_db, regex_db;
+  if (!get_db(view, literal_db) || !get_db(view, regex_db) || !view.empty()) return false;
+  for (size_t i = 0; i < count; ++i) {
+    regex::HsPattern& p = program.regex_atoms[i].pattern;
+    if (states[i] & 1) {
+      p.flags |= HS_FLAG_PREFILTER;
+      p.exact = false;
+    }
+    if (states[i] & 2) {
+      p.expression.clear();
+      p.exact = false;
+    }
+  }
+  program.literal_db = std::move(literal_db);
+  program.regex_db = std::move(regex_db);
+  return true;
+}
+
+void store_databases(const std::string& dir, const std::string& key, const Program& program) {
+  if (dir.empty()) return;
+  std::string out = kMagic;
+  put_u64(out, program.regex_atoms.size());
+  for (const RegexAtom& atom : program.regex_atoms) {
+    uint64_t state = ((atom.pattern.flags & HS_FLAG_PREFILTER) ? 1 : 0) |
+                     (atom.pattern.expression.empty() ? 2 : 0);
+    put_u64(out, state);
+  }
+  if (!put_db(out, program.literal_db) || !put_db(out, program.regex_db)) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::random_device rd;
+  std::string tmp = dir + "/." + key + "." + std::to_string(getpid()) + "." +
+                    std::to_string(rd()) + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(out.data(), static_cast<std::streamsize>(out.size()));
+    if (!f) {
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, dir + "/" + key + ".hsdb", ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+}  // namespace harrier::compiler

@@ -19,6 +19,7 @@
 #include "compiler/program.h"
 #include "compiler/resolve.h"
 #include "harrier/harrier.h"
+#include "regex/atoms.h"
 #include "rules/parser.h"
 
 namespace harrier {
@@ -127,6 +128,15 @@ bool Compiler::Impl::build_rule(
     s.mods = decl.mods;
     if (decl.kind == rules::StringKind::kText) {
       s.text = decl.value;
+      // YARA judges a text string by its best 4-byte atom (and the atoms its modifiers
+      // derive from it); base64 strings are judged as the regex they become.
+      if (!decl.mods.base64 && !decl.mods.base64wide) {
+        bool ascii = decl.mods.ascii || !decl.mods.wide;
+        auto atom = regex::internal::literal_atom(decl.value, ascii, decl.mods.wide,
+                                                  decl.mods.nocase);
+        if (atom.quality < regex::internal::kAtomWarningQuality)
+          warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
+      }
     } else {
       auto compiled = decl.kind == rules::StringKind::kHex
                           ? regex::compile_hex(decl.value)

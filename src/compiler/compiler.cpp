@@ -15,6 +15,7 @@
 #include "compiler/compiler_impl.h"
 #include "compiler/database.h"
 #include "compiler/database_cache.h"
+#include "compiler/hex_factor.h"
 #include "compiler/literals.h"
 #include "compiler/program.h"
 #include "compiler/resolve.h"
@@ -216,14 +217,17 @@ namespace {
 // literals so each is searched once.
 void collect_atoms(compiler::Program& program) {
   std::map<std::pair<std::string, bool>, uint32_t> literal_ids;
-  auto add_literal = [&](const std::string& bytes, bool caseless, compiler::LiteralForm form) {
+  auto literal_for = [&](const std::string& bytes, bool caseless) -> compiler::Literal& {
     auto key = std::make_pair(bytes, caseless);
     auto it = literal_ids.find(key);
     if (it == literal_ids.end()) {
       it = literal_ids.emplace(key, static_cast<uint32_t>(program.literals.size())).first;
-      program.literals.push_back({bytes, caseless, {}});
+      program.literals.push_back({bytes, caseless, {}, {}});
     }
-    program.literals[it->second].forms.push_back(form);
+    return program.literals[it->second];
+  };
+  auto add_literal = [&](const std::string& bytes, bool caseless, compiler::LiteralForm form) {
+    literal_for(bytes, caseless).forms.push_back(form);
   };
 
   for (uint32_t si = 0; si < program.strings.size(); ++si) {
@@ -242,6 +246,18 @@ void collect_atoms(compiler::Program& program) {
     if (auto lit = s.program->literal(); lit && s.kind == rules::StringKind::kHex) {
       add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
       continue;
+    }
+    if (s.kind == rules::StringKind::kHex) {
+      if (auto factor = compiler::choose_hex_factor(*s.program)) {
+        auto atom = static_cast<uint32_t>(program.regex_atoms.size());
+        regex::HsPattern none;
+        none.exact = false;
+        program.regex_atoms.push_back({si, false, none, true});
+        literal_for(factor->bytes, false)
+            .factors.push_back({atom, static_cast<uint32_t>(factor->min_tail),
+                                static_cast<uint32_t>(factor->max_tail)});
+        continue;
+      }
     }
     if (s.kind == rules::StringKind::kHex || ascii)
       program.regex_atoms.push_back({si, false, s.program->hyperscan(false)});

@@ -53,10 +53,19 @@ struct LiteralForm {
 };
 
 // A unique literal searched by Vectorscan; its id in the literal database is its index.
+// A hex string found through one of its literal factors (hex_factor.h): a hit of the
+// literal ending at f makes f + min_tail .. f + max_tail candidate ends of regex atom `atom`.
+struct FactorUse {
+  uint32_t atom = 0;
+  uint32_t min_tail = 0;
+  uint32_t max_tail = 0;
+};
+
 struct Literal {
   std::string bytes;
   bool caseless = false;
   std::vector<LiteralForm> forms;
+  std::vector<FactorUse> factors;
 };
 
 // Vectorscan 5.4's literal API rejects a literal whose first byte is NUL ("doesn't support
@@ -69,6 +78,7 @@ struct RegexAtom {
   uint32_t string = 0;
   bool wide = false;
   regex::HsPattern pattern;
+  bool from_factor = false;  // candidates come from a literal factor, not from Vectorscan
 };
 
 struct HsDatabaseDeleter {

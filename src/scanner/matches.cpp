@@ -129,7 +129,7 @@ void resolve_matches(ScanState& st) {
   // Atoms needing verification everywhere have no Vectorscan expression: every offset is a
   // candidate end.
   for (uint32_t a = 0; a < p.regex_atoms.size(); ++a) {
-    if (!p.regex_atoms[a].pattern.expression.empty()) continue;
+    if (!p.regex_atoms[a].pattern.expression.empty() || p.regex_atoms[a].from_factor) continue;
     auto& ends = st.regex_ends[a];
     if (ends.empty()) st.touched_atoms.push_back(a);
     ends.clear();

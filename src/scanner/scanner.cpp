@@ -40,6 +40,13 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     if (cands.empty()) st.touched_strings.push_back(f.string);
     cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
   }
+  for (const compiler::FactorUse& use : lit.factors) {
+    auto& ends = st.regex_ends[use.atom];
+    if (ends.size() > 4ull * st.max_matches) continue;
+    if (ends.empty()) st.touched_atoms.push_back(use.atom);
+    uint64_t last = std::min<uint64_t>(to + use.max_tail, st.size);
+    for (uint64_t e = to + use.min_tail; e <= last; ++e) ends.push_back(e);
+  }
   return st.check_deadline() ? 1 : 0;
 }
 

@@ -1,0 +1,144 @@
+// Choosing a literal factor for a hex string, so that it can be found by the literal
+// database instead of a Vectorscan regex.
+//
+// Compiling thousands of hex strings with jumps into one Vectorscan regex database takes
+// seconds; compiling their literal pieces takes a fraction of that, and the pieces filter
+// about as well. A hex string P = X F Y whose top-level sequence holds a run of plain bytes F
+// can only match [s, e) with F occurring inside and e - end(F) within [min|Y|, max|Y|]. So a
+// hit of F ending at f gives the candidate ends f + min|Y| .. f + max|Y|, which the regex
+// module's collect_starts/match_at verify exactly as it verifies Vectorscan's ends: the
+// factor is a filter, never a verdict.
+//
+// The factor is the longest run of plain bytes whose tail Y is bounded (at most
+// kMaxTailWindow ends per hit), preferring runs that are not one repeated common byte
+// (00, 20, 90, CC, FF floods binaries). Strings without such a run stay in the regex database.
+#include "compiler/hex_factor.h"
+
+#include <algorithm>
+#include <climits>
+#include <set>
+
+#include "regex/program.h"
+
+namespace harrier::compiler {
+namespace {
+
+using regex::internal::Ast;
+using regex::internal::Node;
+using regex::internal::NodeType;
+
+constexpr uint64_t kUnbounded = UINT64_MAX;
+constexpr uint64_t kMaxTailWindow = 1024;
+constexpr size_t kMinFactor = 2;
+
+struct Len {
+  uint64_t min = 0;
+  uint64_t max = 0;
+};
+
+uint64_t add(uint64_t a, uint64_t b) { return (a == kUnbounded || b == kUnbounded) ? kUnbounded : a + b; }
+
+uint64_t mul(uint64_t a, int32_t n) {
+  if (n == INT_MAX || a == kUnbounded) return a == 0 ? 0 : kUnbounded;
+  return a * static_cast<uint64_t>(n);
+}
+
+Len length(const Ast& ast, int32_t i) {
+  const Node& n = ast.at(i);
+  switch (n.type) {
+    case NodeType::kConcat: {
+      Len total;
+      for (int32_t c : n.children) {
+        Len l = length(ast, c);
+        total.min = add(total.min, l.min);
+        total.max = add(total.max, l.max);
+      }
+      return total;
+    }
+    case NodeType::kAlt: {
+      Len a = length(ast, n.children[0]), b = length(ast, n.children[1]);
+      return {std::min(a.min, b.min), std::max(a.max, b.max)};
+    }
+    case NodeType::kStar:
+      return {0, length(ast, n.children[0]).max == 0 ? 0 : kUnbounded};
+    case NodeType::kPlus: {
+      Len l = length(ast, n.children[0]);
+      return {l.min, l.max == 0 ? 0 : kUnbounded};
+    }
+    case NodeType::kRange: {
+      Len l = length(ast, n.children[0]);
+      return {mul(l.min, n.start), mul(l.max, n.end)};
+    }
+    case NodeType::kRangeAny:
+      return {static_cast<uint64_t>(n.start),
+              n.end == INT_MAX ? kUnbounded : static_cast<uint64_t>(n.end)};
+    case NodeType::kEmpty:
+    case NodeType::kWordBoundary:
+    case NodeType::kNonWordBoundary:
+    case NodeType::kAnchorStart:
+    case NodeType::kAnchorEnd:
+      return {0, 0};
+    default:
+      return {1, 1};  // one character
+  }
+}
+
+bool is_plain_byte(const Node& n) { return n.type == NodeType::kLiteral; }
+
+bool is_flood(const std::string& bytes) {
+  std::set<uint8_t> distinct(bytes.begin(), bytes.end());
+  if (distinct.size() != 1) return false;
+  uint8_t b = *distinct.begin();
+  return b == 0x00 || b == 0x20 || b == 0x90 || b == 0xCC || b == 0xFF;
+}
+
+}  // namespace
+
+std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
+  const auto& impl = program.impl();
+  if (!impl.hex) return std::nullopt;
+  const Ast& ast = impl.ast;
+  if (ast.root < 0) return std::nullopt;
+  const Node& root = ast.at(ast.root);
+  if (root.type != NodeType::kConcat) return std::nullopt;
+  const std::vector<int32_t>& kids = root.children;
+
+  // Tail lengths: suffix[i] = length of children i..end.
+  std::vector<Len> suffix(kids.size() + 1);
+  for (size_t i = kids.size(); i-- > 0;) {
+    Len l = length(ast, kids[i]);
+    suffix[i] = {add(l.min, suffix[i + 1].min), add(l.max, suffix[i + 1].max)};
+  }
+
+  std::optional<HexFactor> best;
+  bool best_flood = true;
+  for (size_t i = 0; i < kids.size();) {
+    if (!is_plain_byte(ast.at(kids[i]))) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    std::string bytes;
+    while (j < kids.size() && is_plain_byte(ast.at(kids[j])))
+      bytes.push_back(static_cast<char>(ast.at(kids[j++]).value));
+    const Len& tail = suffix[j];
+    if (bytes.size() >= kMinFactor && tail.max != kUnbounded &&
+        tail.max - tail.min < kMaxTailWindow) {
+      bool flood = is_flood(bytes);
+      bool better = !best || (best_flood && !flood) ||
+                    (best_flood == flood &&
+                     (bytes.size() > best->bytes.size() ||
+                      (bytes.size() == best->bytes.size() &&
+                       tail.max - tail.min < best->max_tail - best->min_tail)));
+      if (better) {
+        best = HexFactor{bytes, tail.min, tail.max};
+        best_flood = flood;
+      }
+    }
+    i = j;
+  }
+  if (best && best_flood) return std::nullopt;  // a flood of 00s would cost more than it saves
+  return best;
+}
+
+}  // namespace harrier::compiler

@@ -1,0 +1,22 @@
+// A literal factor of a hex string, for finding its candidates with the literal database
+// (see hex_factor.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "regex/regex.h"
+
+namespace harrier::compiler {
+
+struct HexFactor {
+  std::string bytes;  // a run of plain bytes every match contains
+  // A match ends between min_tail and max_tail bytes after the factor's end.
+  uint64_t min_tail = 0;
+  uint64_t max_tail = 0;
+};
+
+std::optional<HexFactor> choose_hex_factor(const regex::Program& program);
+
+}  // namespace harrier::compiler

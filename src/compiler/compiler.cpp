@@ -167,12 +167,16 @@ bool Compiler::Impl::build_rule(
   // A rule is visible in its own condition (it reads as false there), as in YARA.
   visible[rule.name] = rule_index;
   ctx.visible_rules = &visible;
-  ctx.visible_rule_order = rule_order[rule.ns];
-  ctx.visible_rule_order.push_back(rule.name);
+  std::vector<std::string>& order = rule_order[rule.ns];
+  order.push_back(rule.name);
+  ctx.visible_rule_order = &order;
   ctx.externals = &ext_types;
   ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
-  if (!out.condition) visible.erase(rule.name);
+  if (!out.condition) {
+    visible.erase(rule.name);
+    order.pop_back();
+  }
   auto& sets = wildcard_sets[rule.ns];
   sets.insert(sets.end(), ctx.wildcard_rule_sets.begin(), ctx.wildcard_rule_sets.end());
   size_t before = raw_diags.size();
@@ -203,7 +207,6 @@ bool Compiler::Impl::build_rule(
     program.strings.push_back(std::move(s));
   }
   visible[rule.name] = rule_index;
-  rule_order[rule.ns].push_back(rule.name);
   auto ns_it = std::find(program.namespaces.begin(), program.namespaces.end(), rule.ns);
   program.rule_namespace.push_back(static_cast<uint32_t>(ns_it - program.namespaces.begin()));
   if (ns_it == program.namespaces.end()) program.namespaces.push_back(rule.ns);

@@ -159,7 +159,7 @@ class Resolver {
       const std::string& pattern = set.patterns[p];
       if (!pattern.empty() && pattern.back() == '*') ctx_.wildcard_rule_sets.push_back(pattern);
       bool any = false;
-      for (const std::string& name : ctx_.visible_rule_order) {
+      for (const std::string& name : *ctx_.visible_rule_order) {
         if (set_pattern_matches(pattern, name)) {
           out.push_back(ctx_.visible_rules->at(name));
           any = true;

@@ -25,7 +25,8 @@ struct ResolveContext {
   uint32_t first_string = 0;  // Program index of the rule's first string
   // Rules visible by name: those declared earlier in the same namespace.
   const std::map<std::string, uint32_t>* visible_rules = nullptr;
-  std::vector<std::string> visible_rule_order;  // for wildcard rule sets, declaration order
+  // For wildcard rule sets, in declaration order (the rule itself last, as in YARA).
+  const std::vector<std::string>* visible_rule_order = nullptr;
   // External variables by name -> index and type.
   const std::map<std::string, std::pair<uint32_t, Type>>* externals = nullptr;
   std::vector<std::string> imported_modules;

@@ -113,6 +113,7 @@ struct Node {
   uint32_t slot = 0;
 
   std::shared_ptr<const regex::Program> regex;  // kMatches
+  bool regex_matches_empty = false;              // kMatches: an empty match is found anywhere
 };
 
 }  // namespace harrier::compiler

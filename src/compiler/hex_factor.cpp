@@ -92,7 +92,28 @@ bool is_flood(const std::string& bytes) {
   return b == 0x00 || b == 0x20 || b == 0x90 || b == 0xCC || b == 0xFF;
 }
 
+bool has_assertion(const Ast& ast, int32_t i) {
+  const Node& n = ast.at(i);
+  switch (n.type) {
+    case NodeType::kWordBoundary:
+    case NodeType::kNonWordBoundary:
+    case NodeType::kAnchorStart:
+    case NodeType::kAnchorEnd:
+      return true;
+    default:
+      for (int32_t c : n.children)
+        if (has_assertion(ast, c)) return true;
+      return false;
+  }
+}
+
 }  // namespace
+
+bool matches_empty_anywhere(const regex::Program& program) {
+  const Ast& ast = program.impl().ast;
+  if (ast.root < 0) return true;
+  return length(ast, ast.root).min == 0 && !has_assertion(ast, ast.root);
+}
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   const auto& impl = program.impl();

@@ -19,4 +19,9 @@ struct HexFactor {
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program);
 
+// True when the pattern matches the empty string with no anchor or word-boundary to satisfy,
+// so it matches at the start of any text. `matches` counts such a zero-length match
+// (regex strings never report one).
+bool matches_empty_anywhere(const regex::Program& program);
+
 }  // namespace harrier::compiler

@@ -5,6 +5,8 @@
 // rest of the rule is not examined.
 #include "compiler/resolve.h"
 
+#include "compiler/hex_factor.h"
+
 #include <cstring>
 #include <limits>
 
@@ -578,6 +580,7 @@ class Resolver {
         auto n = make(NodeOp::kMatches, Type::kBool);
         n->a = std::move(a);
         n->regex = b->regex;
+        n->regex_matches_empty = matches_empty_anywhere(*n->regex);
         return n;
       }
       case Op::kOf: {

@@ -282,6 +282,7 @@ class Evaluator {
     Value a = eval(*n.a);
     if (a.undefined()) return Value::undef();
     if (a.s.empty()) return boolean(false);
+    if (n.regex_matches_empty) return boolean(true);
     const auto* data = reinterpret_cast<const uint8_t*>(a.s.data());
     // `matches` searches: a match may start anywhere in the first 4096 bytes (YARA's scan
     // limit for regexes over strings).

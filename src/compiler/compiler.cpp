@@ -250,20 +250,19 @@ void collect_atoms(compiler::Program& program) {
       add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
       continue;
     }
-    if (s.kind == rules::StringKind::kHex) {
+    if (s.kind == rules::StringKind::kHex || ascii) {
       if (auto factor = compiler::choose_hex_factor(*s.program)) {
         auto atom = static_cast<uint32_t>(program.regex_atoms.size());
         regex::HsPattern none;
         none.exact = false;
-        program.regex_atoms.push_back({si, false, none, true});
-        literal_for(factor->bytes, false)
+        program.regex_atoms.push_back({si, false, none, true, factor->from_start});
+        literal_for(factor->bytes, factor->caseless)
             .factors.push_back({atom, static_cast<uint32_t>(factor->min_tail),
-                                static_cast<uint32_t>(factor->max_tail)});
-        continue;
+                                static_cast<uint32_t>(factor->max_tail), factor->from_start});
+      } else {
+        program.regex_atoms.push_back({si, false, s.program->hyperscan(false)});
       }
     }
-    if (s.kind == rules::StringKind::kHex || ascii)
-      program.regex_atoms.push_back({si, false, s.program->hyperscan(false)});
     if (s.kind == rules::StringKind::kRegex && s.mods.wide)
       program.regex_atoms.push_back({si, true, s.program->hyperscan(true)});
   }

@@ -1,17 +1,21 @@
-// Choosing a literal factor for a hex string, so that it can be found by the literal
+// Choosing a literal factor of a hex string or regex, so that it can be found by the literal
 // database instead of a Vectorscan regex.
 //
-// Compiling thousands of hex strings with jumps into one Vectorscan regex database takes
-// seconds; compiling their literal pieces takes a fraction of that, and the pieces filter
-// about as well. A hex string P = X F Y whose top-level sequence holds a run of plain bytes F
-// can only match [s, e) with F occurring inside and e - end(F) within [min|Y|, max|Y|]. So a
-// hit of F ending at f gives the candidate ends f + min|Y| .. f + max|Y|, which the regex
-// module's collect_starts/match_at verify exactly as it verifies Vectorscan's ends: the
-// factor is a filter, never a verdict.
+// Two reasons. Compiling thousands of hex strings with jumps into one Vectorscan regex
+// database takes seconds, their literal pieces a fraction of that, and the pieces filter
+// about as well. And Vectorscan 5.4.9 as Debian ships it misses matches of patterns with
+// long gaps on this hardware (`A.*B` in dot-all mode over more than ~100 bytes, bounded
+// repeats of a hundred and more): literals are the part of it we can trust.
 //
-// The factor is the longest run of plain bytes whose tail Y is bounded (at most
-// kMaxTailWindow ends per hit), preferring runs that are not one repeated common byte
-// (00, 20, 90, CC, FF floods binaries). Strings without such a run stay in the regex database.
+// A pattern P = X F Y whose top-level sequence holds a run of plain bytes F can only match
+// [s, e) with F inside it, so a hit of F ending at f says: e lies in f + [min|Y|, max|Y|],
+// and s lies in (f - |F|) - [min|X|, max|X|]. When Y is bounded the ends are candidates for
+// the regex module's collect_starts; otherwise, when X is bounded, the starts are
+// candidates for match_at. Either way the factor is a filter, never a verdict.
+//
+// The factor is the longest run of plain bytes with a bounded side (at most kMaxTailWindow
+// candidates per hit), preferring runs that are not one repeated common byte (00, 20, 90,
+// CC, FF flood binaries). Patterns without one stay in the regex database.
 #include "compiler/hex_factor.h"
 
 #include <algorithm>
@@ -28,8 +32,8 @@ using regex::internal::Node;
 using regex::internal::NodeType;
 
 constexpr uint64_t kUnbounded = UINT64_MAX;
-constexpr uint64_t kMaxTailWindow = 1024;
-constexpr size_t kMinFactor = 2;
+constexpr uint64_t kMaxTailWindow = 1024;  // candidates one factor hit may make
+constexpr size_t kMinFactor = 1;  // even one byte beats trusting Vectorscan with a long gap
 
 struct Len {
   uint64_t min = 0;
@@ -117,19 +121,25 @@ bool matches_empty_anywhere(const regex::Program& program) {
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   const auto& impl = program.impl();
-  if (!impl.hex) return std::nullopt;
   const Ast& ast = impl.ast;
   if (ast.root < 0) return std::nullopt;
   const Node& root = ast.at(ast.root);
   if (root.type != NodeType::kConcat) return std::nullopt;
   const std::vector<int32_t>& kids = root.children;
 
-  // Tail lengths: suffix[i] = length of children i..end.
-  std::vector<Len> suffix(kids.size() + 1);
+  // Head and tail lengths around every position of the top-level sequence.
+  std::vector<Len> prefix(kids.size() + 1), suffix(kids.size() + 1);
+  for (size_t i = 0; i < kids.size(); ++i) {
+    Len l = length(ast, kids[i]);
+    prefix[i + 1] = {add(prefix[i].min, l.min), add(prefix[i].max, l.max)};
+  }
   for (size_t i = kids.size(); i-- > 0;) {
     Len l = length(ast, kids[i]);
     suffix[i] = {add(l.min, suffix[i + 1].min), add(l.max, suffix[i + 1].max)};
   }
+  auto window = [](const Len& l) {
+    return l.max == kUnbounded ? kUnbounded : l.max - l.min;
+  };
 
   std::optional<HexFactor> best;
   bool best_flood = true;
@@ -142,23 +152,31 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     std::string bytes;
     while (j < kids.size() && is_plain_byte(ast.at(kids[j])))
       bytes.push_back(static_cast<char>(ast.at(kids[j++]).value));
-    const Len& tail = suffix[j];
-    if (bytes.size() >= kMinFactor && tail.max != kUnbounded &&
-        tail.max - tail.min < kMaxTailWindow) {
+    // Prefer deriving ends (the tail is bounded); else starts (the head is bounded).
+    bool by_end = window(suffix[j]) < kMaxTailWindow;
+    bool by_start = !by_end && window(prefix[i]) < kMaxTailWindow;
+    if (bytes.size() >= kMinFactor && (by_end || by_start)) {
+      HexFactor f;
+      f.bytes = bytes;
+      f.from_start = by_start;
+      const Len& around = by_start ? prefix[i] : suffix[j];
+      f.min_tail = around.min;
+      f.max_tail = around.max;
       bool flood = is_flood(bytes);
       bool better = !best || (best_flood && !flood) ||
                     (best_flood == flood &&
                      (bytes.size() > best->bytes.size() ||
                       (bytes.size() == best->bytes.size() &&
-                       tail.max - tail.min < best->max_tail - best->min_tail)));
+                       f.max_tail - f.min_tail < best->max_tail - best->min_tail)));
       if (better) {
-        best = HexFactor{bytes, tail.min, tail.max};
+        best = f;
         best_flood = flood;
       }
     }
     i = j;
   }
   if (best && best_flood) return std::nullopt;  // a flood of 00s would cost more than it saves
+  if (best) best->caseless = impl.nocase;
   return best;
 }
 

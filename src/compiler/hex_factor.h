@@ -1,4 +1,5 @@
-// A literal factor of a hex string, for finding its candidates with the literal database
+// A literal factor of a hex string or regex, for finding its candidates with the literal
+// database
 // (see hex_factor.cpp).
 #pragma once
 
@@ -12,7 +13,11 @@ namespace harrier::compiler {
 
 struct HexFactor {
   std::string bytes;  // a run of plain bytes every match contains
-  // A match ends between min_tail and max_tail bytes after the factor's end.
+  bool caseless = false;
+  // from_start false: a match ends between min_tail and max_tail bytes after the factor's
+  // end. from_start true: a match starts between min_tail and max_tail bytes before the
+  // factor's start (used when what follows the factor is unbounded, as in /abc.*x/).
+  bool from_start = false;
   uint64_t min_tail = 0;
   uint64_t max_tail = 0;
 };

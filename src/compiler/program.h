@@ -59,6 +59,8 @@ struct FactorUse {
   uint32_t atom = 0;
   uint32_t min_tail = 0;
   uint32_t max_tail = 0;
+  // The hit gives candidate starts f_start - max_tail .. f_start - min_tail instead.
+  bool gives_starts = false;
 };
 
 struct Literal {
@@ -79,6 +81,7 @@ struct RegexAtom {
   bool wide = false;
   regex::HsPattern pattern;
   bool from_factor = false;  // candidates come from a literal factor, not from Vectorscan
+  bool factor_gives_starts = false;  // ... and they are starts, not ends
 };
 
 struct HsDatabaseDeleter {

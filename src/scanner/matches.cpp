@@ -90,7 +90,10 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
     auto& ends = st.regex_ends[a];
     std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
-    if (atom.pattern.exact && fixed && !atom.wide) {
+    if (atom.factor_gives_starts) {
+      direct = false;
+      starts.insert(starts.end(), ends.begin(), ends.end());
+    } else if (atom.pattern.exact && fixed && !atom.wide) {
       for (uint64_t e : ends)
         if (e >= *fixed) starts.push_back(e - *fixed);
     } else {

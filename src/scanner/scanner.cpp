@@ -41,11 +41,18 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
   }
   for (const compiler::FactorUse& use : lit.factors) {
-    auto& ends = st.regex_ends[use.atom];
-    if (ends.size() > 4ull * st.max_matches) continue;
-    if (ends.empty()) st.touched_atoms.push_back(use.atom);
-    uint64_t last = std::min<uint64_t>(to + use.max_tail, st.size);
-    for (uint64_t e = to + use.min_tail; e <= last; ++e) ends.push_back(e);
+    auto& cands = st.regex_ends[use.atom];  // ends, or starts for gives_starts
+    if (cands.size() > 4ull * st.max_matches) continue;
+    if (cands.empty()) st.touched_atoms.push_back(use.atom);
+    if (use.gives_starts) {
+      uint64_t begin = to - lit.bytes.size();
+      if (begin < use.min_tail) continue;
+      uint64_t first = begin >= use.max_tail ? begin - use.max_tail : 0;
+      for (uint64_t s = first; s <= begin - use.min_tail; ++s) cands.push_back(s);
+    } else {
+      uint64_t last = std::min<uint64_t>(to + use.max_tail, st.size);
+      for (uint64_t e = to + use.min_tail; e <= last; ++e) cands.push_back(e);
+    }
   }
   return st.check_deadline() ? 1 : 0;
 }

@@ -10,29 +10,6 @@
 
 namespace harrier::regex::internal {
 
-bool CharClass::matches(uint8_t c, bool nocase) const {
-  bool in = has(c) || (nocase && has(alter_case(c)));
-  return in != negated;
-}
-
-bool is_word_char(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-bool is_space_char(uint8_t c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-bool is_digit_char(uint8_t c) { return c >= '0' && c <= '9'; }
-
-uint8_t to_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
-
-uint8_t alter_case(uint8_t c) {
-  if (c >= 'a' && c <= 'z') return static_cast<uint8_t>(c - 32);
-  if (c >= 'A' && c <= 'Z') return static_cast<uint8_t>(c + 32);
-  return c;
-}
-
 bool is_char_node(NodeType t) {
   switch (t) {
     case NodeType::kLiteral:

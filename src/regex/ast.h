@@ -52,7 +52,7 @@ struct CharClass {
   void add(uint8_t c) { bitmap[c >> 3] |= static_cast<uint8_t>(1u << (c & 7)); }
   bool has(uint8_t c) const { return (bitmap[c >> 3] >> (c & 7)) & 1u; }
   // Exactly _yr_re_is_char_in_class: nocase also accepts the other case of an ASCII letter.
-  bool matches(uint8_t c, bool nocase) const;
+  inline bool matches(uint8_t c, bool nocase) const;
 };
 
 struct Node {
@@ -96,11 +96,26 @@ ParseResult parse_regex(std::string_view body);
 ParseResult parse_hex(std::string_view body);
 
 // Character-set helpers shared by every stage, with YARA's definitions (C locale, ASCII).
-bool is_word_char(uint8_t c);   // [0-9A-Za-z_]
-bool is_space_char(uint8_t c);  // \t \n \v \f \r and space
-bool is_digit_char(uint8_t c);  // [0-9]
-uint8_t to_lower(uint8_t c);    // yr_lowercase
-uint8_t alter_case(uint8_t c);  // yr_altercase
+inline bool is_digit_char(uint8_t c) { return c >= '0' && c <= '9'; }  // isdigit
+inline bool is_word_char(uint8_t c) {  // yr_isalnum or '_'
+  return is_digit_char(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+inline bool is_space_char(uint8_t c) {  // \t \n \v \f \r and space
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+inline uint8_t to_lower(uint8_t c) {  // yr_lowercase
+  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
+}
+inline uint8_t alter_case(uint8_t c) {  // yr_altercase
+  if (c >= 'a' && c <= 'z') return static_cast<uint8_t>(c - 32);
+  if (c >= 'A' && c <= 'Z') return static_cast<uint8_t>(c + 32);
+  return c;
+}
+
+inline bool CharClass::matches(uint8_t c, bool nocase) const {
+  bool in = has(c) || (nocase && has(alter_case(c)));
+  return in != negated;
+}
 
 // True when a node consumes one character (as opposed to assertions and composites).
 bool is_char_node(NodeType t);

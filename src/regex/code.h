@@ -78,6 +78,7 @@ struct Code {
 // as yr_re_ast_emit_code does. Returns YARA's error message on failure.
 std::string emit_code(const Ast& ast, int32_t root, bool backwards, Code& out);
 
-bool is_consuming(Op op);
+// Instructions that read a character (REPEAT_ANY included: it consumes while spinning).
+inline bool is_consuming(Op op) { return op <= Op::kRepeatAnyUngreedy; }
 
 }  // namespace harrier::regex::internal

@@ -311,6 +311,5 @@ std::string emit_code(const Ast& ast, int32_t root, bool backwards, Code& out) {
   return Emitter(ast, out).run(root, backwards);
 }
 
-bool is_consuming(Op op) { return op <= Op::kRepeatAnyUngreedy; }
 
 }  // namespace harrier::regex::internal

@@ -12,4 +12,7 @@ namespace harrier::regex::internal {
 int64_t match_at(const Program::Impl& p, const uint8_t* data, size_t size, size_t pos, bool wide,
                  Scratch::Impl& s);
 
+// Drops what match_at remembers about `p` (a new buffer may sit at the same address).
+void forget(const Program::Impl& p, Scratch::Impl& s);
+
 }  // namespace harrier::regex::internal

@@ -19,6 +19,7 @@
 // Input is confined to YR_RE_SCAN_LIMIT (4096) bytes from the start position. Wide mode reads
 // two bytes per character and requires the second to be zero for every consuming instruction.
 // Word boundaries are true at the very start of the data and at the window's end, as in YARA.
+// More than RE_MAX_FIBERS live fibers make YARA abort the scan; here the run reports kVmError.
 #include <algorithm>
 #include <cstring>
 
@@ -35,7 +36,7 @@ class Pike {
        std::vector<int32_t>* lengths)
       : code_(code), in_(in), s_(s), back_(backwards), lengths_(lengths) {
     cs_ = in.wide ? 2 : 1;
-    stride_ = kStack + std::max<int32_t>(code.max_stack, 1);
+    stride_ = static_cast<size_t>(kStack + std::max<int32_t>(code.max_stack, 1));
     size_t avail = back_ ? in.pos : in.size - in.pos;
     max_bytes_ = static_cast<int>(std::min<size_t>(avail, kScanLimit));
     max_bytes_ -= max_bytes_ % cs_;
@@ -44,65 +45,39 @@ class Pike {
   int run(int32_t entry) {
     s_.list.clear();
     s_.dfs.clear();
-    s_.cur.assign(static_cast<size_t>(stride_), 0);
-    s_.cur[kIp] = entry;
-    s_.cur[kRc] = -1;
-    s_.cur[kSp] = -1;
+    s_.cont.clear();
+    s_.cur.clear();
+    int32_t* f = s_.cur.grow(stride_);
+    std::fill(f, f + stride_, 0);
+    f[kIp] = entry;
+    f[kRc] = -1;
+    f[kSp] = -1;
     live_base_ = 0;
-    sync(s_.cur.data(), s_.list, 0);
-    int result = -1;
+    sync(f, s_.list, 0);
     while (!error_ && !s_.list.empty()) {
       dedup();
       s_.next.clear();
-      s_.pending.clear();
-      size_t n = s_.list.size() / static_cast<size_t>(stride_);
-      for (size_t i = n; i-- > 0;) push(s_.pending, &s_.list[i * static_cast<size_t>(stride_)]);
-      while (!error_ && !s_.pending.empty()) {
-        pop(s_.pending, s_.cur);
-        live_base_ = (s_.next.size() + s_.pending.size()) / static_cast<size_t>(stride_);
-        int32_t* f = s_.cur.data();
-        const Inst& inst = code_.insts[static_cast<size_t>(f[kIp])];
-        if (is_consuming(inst.op)) {
-          if (!consume(inst)) continue;
-          if (inst.op != Op::kRepeatAnyGreedy && inst.op != Op::kRepeatAnyUngreedy) ++f[kIp];
-          sync(f, s_.next, 0);
-          continue;
-        }
-        if (inst.op == Op::kMatch) {
-          if (lengths_) {
-            lengths_->push_back(bytes_);
-            lengths_->push_back(bytes_);
-            continue;
-          }
-          result = bytes_;
-          s_.pending.clear();  // kill the lower-priority tail
-          break;
-        }
-        if (!assertion(inst)) continue;
-        ++f[kIp];
-        s_.cont.clear();
-        sync(f, s_.cont, 0);
-        size_t m = s_.cont.size() / static_cast<size_t>(stride_);
-        for (size_t i = m; i-- > 0;) push(s_.pending, &s_.cont[i * static_cast<size_t>(stride_)]);
+      stop_ = false;
+      size_t n = s_.list.size() / stride_;
+      for (size_t i = 0; i < n && !stop_ && !error_; ++i) {
+        live_base_ = s_.next.size() / stride_ + (n - i);
+        step(s_.list.at(i * stride_), 0);
       }
-      std::swap(s_.list, s_.next);
+      s_.list.swap(s_.next);
       bytes_ += cs_;
     }
-    return error_ ? kVmError : result;
+    return error_ ? kVmError : result_;
   }
 
   bool failed() const { return error_; }
 
  private:
-  void push(std::vector<int32_t>& v, const int32_t* f) { v.insert(v.end(), f, f + stride_); }
-
-  void pop(std::vector<int32_t>& v, std::vector<int32_t>& into) {
-    size_t at = v.size() - static_cast<size_t>(stride_);
-    std::copy(v.begin() + static_cast<ptrdiff_t>(at), v.end(), into.begin());
-    v.resize(at);
+  void copy(int32_t* to, const int32_t* from) const {
+    for (size_t i = 0; i < stride_; ++i) to[i] = from[i];
   }
+  void push(IntBuffer& v, const int32_t* f) { copy(v.grow(stride_), f); }
 
-  // Position of the character under the fiber, as an offset into the data.
+  // Position of the character under the fibers, as an offset into the data.
   int64_t input() const {
     return back_ ? static_cast<int64_t>(in_.pos) - cs_ - bytes_
                  : static_cast<int64_t>(in_.pos) + bytes_;
@@ -176,39 +151,76 @@ class Pike {
     }
   }
 
+  // Executes one fiber's instruction at the current character. Fibers resumed after a
+  // zero-width instruction are executed right away, in priority order, before the fibers
+  // that follow in the list (YARA syncs them in place and keeps going from there).
+  void step(const int32_t* fiber, int depth) {
+    size_t slot = static_cast<size_t>(depth) * stride_;
+    if (s_.cur.size() < slot + stride_) s_.cur.grow(slot + stride_ - s_.cur.size());
+    int32_t* f = s_.cur.at(slot);
+    copy(f, fiber);
+    const Inst& inst = code_.insts[static_cast<size_t>(f[kIp])];
+    if (is_consuming(inst.op)) {
+      if (!consume(inst)) return;
+      if (inst.op != Op::kRepeatAnyGreedy && inst.op != Op::kRepeatAnyUngreedy) ++f[kIp];
+      sync(f, s_.next, 0);
+      return;
+    }
+    if (inst.op == Op::kMatch) {
+      if (lengths_) {
+        lengths_->push_back(bytes_);
+        lengths_->push_back(bytes_);
+      } else {
+        result_ = bytes_;
+        stop_ = true;  // kills the lower-priority tail of this step
+      }
+      return;
+    }
+    if (!assertion(inst)) return;
+    ++f[kIp];
+    size_t base = s_.cont.size();
+    sync(f, s_.cont, 0);
+    size_t m = (s_.cont.size() - base) / stride_;
+    for (size_t j = 0; j < m && !stop_ && !error_; ++j) step(s_.cont.at(base + j * stride_), depth + 1);
+    s_.cont.shrink(base);
+  }
+
   // Fibers alive right now, as YARA's pool would count them.
-  bool room_for_clone(size_t out_start, const std::vector<int32_t>& out, size_t dfs_start,
-                      int level) {
-    size_t live = live_base_ + (out.size() - out_start) / static_cast<size_t>(stride_) +
-                  (s_.dfs.size() - dfs_start) / static_cast<size_t>(stride_) +
-                  static_cast<size_t>(level) + 2;
+  bool room_for_clone(const IntBuffer& out, int level) {
+    size_t live = live_base_ + (out.size() - out_start_) / stride_ +
+                  (s_.dfs.size() - dfs_start_) / stride_ + static_cast<size_t>(level) + 2;
     if (live > static_cast<size_t>(kMaxFibers)) error_ = true;
     return !error_;
   }
 
   // _yr_re_fiber_sync: resolves control flow for fiber `f` (copied on entry) and appends the
   // resulting fibers, in priority order, to `out`.
-  void sync(const int32_t* f, std::vector<int32_t>& out, int level) {
-    size_t dfs_base = s_.dfs.size();
-    push(s_.dfs, f);  // copy first: f may point into s_.work, which may grow below
-    size_t slot = static_cast<size_t>(level) * static_cast<size_t>(stride_);
-    if (s_.work.size() < slot + static_cast<size_t>(stride_)) {
-      s_.work.resize(slot + static_cast<size_t>(stride_));
+  void sync(const int32_t* f, IntBuffer& out, int level) {
+    Op first = code_.insts[static_cast<size_t>(f[kIp])].op;
+    if (first < Op::kSplitA && first != Op::kRepeatAnyGreedy && first != Op::kRepeatAnyUngreedy) {
+      push(out, f);  // already resting on an instruction that reads or tests the input
+      return;
     }
+    size_t slot = static_cast<size_t>(level) * stride_;
+    if (s_.work.size() < slot + stride_) {
+      // Copy f aside first: it may point into s_.work, which is about to grow.
+      size_t top = s_.dfs.size();
+      push(s_.dfs, f);
+      s_.work.grow(slot + stride_ - s_.work.size());
+      copy(s_.work.at(slot), s_.dfs.at(top));
+      s_.dfs.shrink(top);
+    } else {
+      copy(s_.work.at(slot), f);
+    }
+    size_t dfs_base = s_.dfs.size();
     if (level == 0) {
       out_start_ = out.size();
       dfs_start_ = dfs_base;
     }
     uint64_t executed[2] = {0, 0};
-    while (!error_ && s_.dfs.size() > dfs_base) {
-      {
-        size_t at = s_.dfs.size() - static_cast<size_t>(stride_);
-        std::copy(s_.dfs.begin() + static_cast<ptrdiff_t>(at), s_.dfs.end(),
-                  s_.work.begin() + static_cast<ptrdiff_t>(slot));
-        s_.dfs.resize(at);
-      }
+    for (bool more = true; more && !error_;) {
       for (;;) {
-        int32_t* w = &s_.work[slot];
+        int32_t* w = s_.work.at(slot);
         const Inst& inst = code_.insts[static_cast<size_t>(w[kIp])];
         bool done = false;
         switch (inst.op) {
@@ -221,9 +233,9 @@ class Pike {
               break;
             }
             word |= bit;
-            if (!room_for_clone(out_start_, out, dfs_start_, level)) return;
-            push(s_.dfs, w);
-            int32_t* clone = &s_.dfs[s_.dfs.size() - static_cast<size_t>(stride_)];
+            if (!room_for_clone(out, level)) return;
+            int32_t* clone = s_.dfs.grow(stride_);
+            copy(clone, w);
             if (inst.op == Op::kSplitA) {
               w[kIp] += 1;
               clone[kIp] = inst.target;
@@ -236,17 +248,19 @@ class Pike {
           case Op::kRepeatStartGreedy:
           case Op::kRepeatStartUngreedy: {
             if (inst.min == 0) {
-              if (!room_for_clone(out_start_, out, dfs_start_, level)) return;
-              push(s_.dfs, w);
-              int32_t* clone = &s_.dfs[s_.dfs.size() - static_cast<size_t>(stride_)];
+              if (!room_for_clone(out, level)) return;
+              int32_t* clone = s_.dfs.grow(stride_);
+              copy(clone, w);
               bool greedy = inst.op == Op::kRepeatStartGreedy;
               int32_t* enter = greedy ? w : clone;
               int32_t* skip = greedy ? clone : w;
               skip[kIp] = inst.target;
-              enter[kStack + ++enter[kSp]] = 0;
+              enter[kSp] += 1;
+              enter[kStack + enter[kSp]] = 0;
               enter[kIp] += 1;
             } else {
-              w[kStack + ++w[kSp]] = 0;
+              w[kSp] += 1;
+              w[kStack + w[kSp]] = 0;
               w[kIp] += 1;
             }
             break;
@@ -260,9 +274,9 @@ class Pike {
               break;
             }
             if (counter < inst.max) {
-              if (!room_for_clone(out_start_, out, dfs_start_, level)) return;
-              push(s_.dfs, w);
-              int32_t* clone = &s_.dfs[s_.dfs.size() - static_cast<size_t>(stride_)];
+              if (!room_for_clone(out, level)) return;
+              int32_t* clone = s_.dfs.grow(stride_);
+              copy(clone, w);
               bool greedy = inst.op == Op::kRepeatEndGreedy;
               int32_t* leave = greedy ? clone : w;
               int32_t* loop = greedy ? w : clone;
@@ -285,7 +299,7 @@ class Pike {
               break;
             }
             if (w[kRc] < inst.max) {
-              if (!room_for_clone(out_start_, out, dfs_start_, level)) return;
+              if (!room_for_clone(out, level)) return;
               int32_t ip = w[kIp];
               int32_t rc = w[kRc];
               if (inst.op == Op::kRepeatAnyGreedy) {
@@ -298,7 +312,7 @@ class Pike {
                 w[kIp] = ip + 1;
                 w[kRc] = -1;
                 sync(w, out, level + 1);  // leaving the loop has priority
-                w = &s_.work[slot];
+                w = s_.work.at(slot);
                 w[kIp] = ip;
                 w[kRc] = rc + 1;
                 push(out, w);
@@ -320,6 +334,13 @@ class Pike {
         }
         if (done || error_) break;
       }
+      // Next: the most recent clone, i.e. the highest-priority fiber still to resolve.
+      more = s_.dfs.size() > dfs_base;
+      if (more) {
+        size_t top = s_.dfs.size() - stride_;
+        copy(s_.work.at(slot), s_.dfs.at(top));
+        s_.dfs.shrink(top);
+      }
     }
   }
 
@@ -334,7 +355,7 @@ class Pike {
     return h;
   }
 
-  bool same(const int32_t* a, const int32_t* b) const {
+  static bool same(const int32_t* a, const int32_t* b) {
     if (a[kIp] != b[kIp] || a[kRc] != b[kRc] || a[kSp] != b[kSp]) return false;
     for (int32_t i = 0; i <= a[kSp]; ++i) {
       if (a[kStack + i] != b[kStack + i]) return false;
@@ -344,29 +365,32 @@ class Pike {
 
   // _yr_re_fiber_exists at the start of each step: keep the first of identical fibers.
   void dedup() {
-    size_t n = s_.list.size() / static_cast<size_t>(stride_);
+    size_t n = s_.list.size() / stride_;
     if (n < 2) return;
+    if (n == 2) {
+      if (same(s_.list.at(0), s_.list.at(stride_))) s_.list.shrink(stride_);
+      return;
+    }
     size_t cap = 16;
     while (cap < 2 * n) cap <<= 1;
     s_.table.assign(cap, -1);
     s_.kept.clear();
     for (size_t i = 0; i < n; ++i) {
-      const int32_t* f = &s_.list[i * static_cast<size_t>(stride_)];
+      const int32_t* f = s_.list.at(i * stride_);
       size_t h = static_cast<size_t>(key_hash(f)) & (cap - 1);
       bool dup = false;
       while (s_.table[h] >= 0) {
-        const int32_t* g = &s_.kept[static_cast<size_t>(s_.table[h]) * static_cast<size_t>(stride_)];
-        if (same(f, g)) {
+        if (same(f, s_.kept.at(static_cast<size_t>(s_.table[h]) * stride_))) {
           dup = true;
           break;
         }
         h = (h + 1) & (cap - 1);
       }
       if (dup) continue;
-      s_.table[h] = static_cast<int32_t>(s_.kept.size() / static_cast<size_t>(stride_));
+      s_.table[h] = static_cast<int32_t>(s_.kept.size() / stride_);
       push(s_.kept, f);
     }
-    std::swap(s_.list, s_.kept);
+    s_.list.swap(s_.kept);
   }
 
   const Code& code_;
@@ -375,10 +399,12 @@ class Pike {
   bool back_;
   std::vector<int32_t>* lengths_;
   int cs_ = 1;
-  int32_t stride_ = 4;
+  size_t stride_ = 4;
   int max_bytes_ = 0;
   int bytes_ = 0;
   bool error_ = false;
+  bool stop_ = false;
+  int result_ = -1;
   size_t live_base_ = 0;
   size_t out_start_ = 0;
   size_t dfs_start_ = 0;
@@ -391,8 +417,8 @@ int pike_forward(const Code& code, int32_t entry, const ExecInput& in, VmScratch
 }
 
 bool pike_backward(const Code& code, int32_t entry, const ExecInput& in, VmScratch& s,
-                   std::vector<int32_t>& lengths) {
-  Pike vm(code, in, s, true, &lengths);
+                   std::vector<int32_t>& out) {
+  Pike vm(code, in, s, true, &out);
   vm.run(entry);
   return !vm.failed();
 }

@@ -263,6 +263,10 @@ Program& Program::operator=(Program&&) noexcept = default;
 Scratch::Scratch() : impl_(std::make_unique<Impl>()) {}
 Scratch::~Scratch() = default;
 
+void Scratch::clear() {
+  for (internal::ProgramCache& c : impl_->caches) c = internal::ProgramCache{};
+}
+
 int64_t Program::match_at(const uint8_t* data, size_t size, size_t pos, bool wide,
                           Scratch& scratch) const {
   return internal::match_at(*impl_, data, size, pos, wide, scratch.impl());
@@ -270,6 +274,7 @@ int64_t Program::match_at(const uint8_t* data, size_t size, size_t pos, bool wid
 
 void Program::collect_starts(const uint8_t* data, size_t size, const std::vector<uint64_t>& ends,
                              bool wide, Scratch& scratch, std::vector<uint64_t>& starts) const {
+  internal::forget(*impl_, scratch.impl());  // a new round of match_at calls follows
   const internal::ReverseNfa& nfa = wide ? impl_->wide : impl_->narrow;
   nfa.collect(data, size, ends, wide ? impl_->max_span_wide : impl_->max_span_narrow,
               scratch.impl().nfa, starts);

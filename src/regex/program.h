@@ -7,6 +7,7 @@
 // work on the whole tree with the gaps in place.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -65,25 +66,62 @@ struct Program::Impl {
   uint64_t max_span_wide = 0;
 };
 
+namespace internal {
+
+// Work already done for one pattern over one buffer, so that successive match_at calls do
+// not repeat it (see matcher.cpp). Records are kept per piece of the pattern.
+struct PieceCache {
+  uint64_t floor = 0;     // starts below this are not tracked
+  uint64_t frontier = 0;  // every atom hit reported at a scan position below this is processed
+  uint64_t base = 0;      // start offset of first[0] and last[0]
+  std::vector<int64_t> first;  // per start: length of YARA's first record, -1 if none
+  std::vector<int64_t> last;   // per start: length of YARA's last record
+};
+
+// YARA's bookkeeping for a chained pattern (scan.c): matches of every piece but the last
+// wait in "unconfirmed" lists until a tail match confirms a whole chain.
+struct ChainEntry {
+  uint64_t offset;
+  uint64_t length;
+  int32_t chain_length;
+};
+
+struct ChainCache {
+  bool started = false;
+  uint64_t frontier = 0;  // scan positions below this have been replayed
+  std::vector<std::vector<ChainEntry>> unconfirmed;  // per piece but the tail, by offset
+  std::vector<std::pair<uint64_t, uint64_t>> confirmed;  // (start, length), by start
+};
+
+struct ProgramCache {
+  const Program::Impl* program = nullptr;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  bool wide = false;
+  uint64_t used = 0;  // for least-recently-used replacement
+  PieceCache single;  // patterns that are not chained
+  ChainCache chain;
+};
+
+}  // namespace internal
+
 struct Scratch::Impl {
   internal::VmScratch vm;
   internal::NfaScratch nfa;
   std::vector<int32_t> pairs;
-  std::vector<uint64_t> u64a;
-  std::vector<uint64_t> u64b;
+  std::vector<uint64_t> ends;
+  std::vector<uint64_t> next_ends;
   struct Hit {
     uint64_t end;    // offset where the atom ends: YARA's scan position when it reports it
     int32_t length;  // atom length in bytes (longer atoms are reported first)
     int32_t order;   // position among equal atoms in YARA's Aho-Corasick match list
     uint64_t at;     // offset where the atom starts
     int32_t atom;    // index into Piece::atoms, -1 for the zero-length atom
+    int32_t piece;   // chains: which piece the atom belongs to
   };
   std::vector<Hit> hits;
-  struct Event {
-    uint64_t start;
-    uint64_t length;
-  };
-  std::vector<Event> events;
+  std::array<internal::ProgramCache, 8> caches;
+  uint64_t clock = 0;
 };
 
 }  // namespace harrier::regex

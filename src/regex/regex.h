@@ -35,12 +35,19 @@ struct HsPattern {
 };
 
 // Reusable per-thread working memory for the VM, so that matching allocates nothing once warm.
+//
+// It also remembers, for the last few patterns, the work match_at has done on the current
+// buffer, so that asking for many starts of one pattern (in ascending order) costs about what
+// YARA's own verification costs. That memory is keyed by (pattern, buffer address, size,
+// wide) and is dropped by collect_starts for its pattern; call clear() before calling
+// match_at on a new buffer without going through collect_starts first.
 class Scratch {
  public:
   Scratch();
   ~Scratch();
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
+  void clear();
   struct Impl;
   Impl& impl() { return *impl_; }
 

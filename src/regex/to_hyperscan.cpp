@@ -13,7 +13,8 @@
 // (HsPattern::exact = false, HS_FLAG_PREFILTER so Vectorscan may widen further):
 //   * \b and \B are dropped (YARA's boundaries also hold at its 4096-byte window edges);
 //   * ^ is kept only at the very start and $ (as \z) only at the very end, else dropped;
-//   * bounded repeats beyond Vectorscan's 32767 become open-ended;
+//   * repeat counts above 1024 (64 inside another repeat) are dropped, the repeat becoming
+//     open-ended: Vectorscan's limit is 32767 and its compile time grows with the count;
 //   * repeats of groups that would unroll into too many states become `+` or `*`;
 //   * branches that can never match are pruned, and a pattern that can never match gets a
 //     harmless placeholder (Vectorscan refuses patterns that can never match).
@@ -30,8 +31,14 @@
 namespace harrier::regex::internal {
 namespace {
 
-constexpr int64_t kMaxBoundedRepeat = 32767;  // Vectorscan's limit
 constexpr int64_t kInfinite = INT64_MAX / 4;
+// Vectorscan accepts bounded repeats up to 32767, but its compile time grows with the bound
+// (about a second for {0,10000}) and explodes for large bounds nested in loops. YARA never
+// reports a piece longer than 8192 bytes, so exact bounds matter little beyond that; counts
+// above these limits are dropped (the repeat becomes open-ended).
+constexpr int64_t kMaxCount = 1024;
+constexpr int64_t kMaxCountInLoop = 64;
+constexpr int64_t kWideUnroll = 16;  // longer runs of wide characters use a byte class
 
 using ByteSet = std::array<bool, 256>;
 
@@ -42,6 +49,8 @@ struct Text {
   int64_t cost = 0;     // states Vectorscan builds for this, repeats of one class counting 1
   int64_t weight = 0;   // states if everything were unrolled, as when nested in a repeat
   bool single = false;  // one byte class (cheap to repeat)
+  bool wide_char = false;  // a wide character: class `set` followed by a zero byte
+  ByteSet set{};
 };
 
 std::string hex_byte(unsigned b) {
@@ -99,9 +108,9 @@ class Writer {
           suffix = "\\z";
           --to;
         }
-        t = concat(kids, from, to);
+        t = concat(kids, from, to, false);
       } else {
-        t = node(root);
+        t = node(root, false);
       }
       append(all, t);
       if (k + 1 < n) {
@@ -110,7 +119,7 @@ class Writer {
         ByteSet any;
         any.fill(true);
         Text one{set_text(any), false, false, 1, 1, true};
-        append(all, repeat(one, pc.gap_min, max));
+        append(all, repeat(one, pc.gap_min, max, false));
       }
     }
     HsPattern out;
@@ -171,24 +180,36 @@ class Writer {
       t.cost = 2;
       t.weight = 2;
       t.single = false;
+      t.wide_char = true;
+      t.set = set;
     }
     return t;
   }
 
-  Text concat(const std::vector<int32_t>& kids, size_t from, size_t to) {
+  Text concat(const std::vector<int32_t>& kids, size_t from, size_t to, bool in_loop) {
     Text t;
-    for (size_t i = from; i < to; ++i) append(t, node(kids[i]));
+    for (size_t i = from; i < to; ++i) append(t, node(kids[i], in_loop));
     return t;
   }
 
-  // x{min,max}; max == kInfinite for open-ended repeats.
-  Text repeat(const Text& x, int64_t min, int64_t max) {
+  // x{min,max}; max == kInfinite for open-ended repeats. `in_loop`: nested in a repeat.
+  Text repeat(const Text& x, int64_t min, int64_t max, bool in_loop) {
     Text t;
     if (max == 0 || (x.dead && min == 0)) return t;  // matches only the empty string
     if (x.dead) {
       t.dead = true;
       t.nullable = false;
       return t;
+    }
+    if (x.wide_char && ((max != kInfinite && max > kWideUnroll) || min > kWideUnroll)) {
+      // Long runs of wide characters: repeat one class of character-or-zero bytes instead of
+      // the two-byte group, which Vectorscan would unroll. Every run of wide characters is
+      // such a run of bytes, twice as long.
+      ByteSet both = x.set;
+      both[0] = true;
+      Text bytes{set_text(both), false, false, 1, 1, true};
+      exact_ = false;
+      return repeat(bytes, 2 * min, max == kInfinite ? kInfinite : 2 * max, in_loop);
     }
     std::string body = x.single ? x.s : group(x.s);
     int64_t copies = max == kInfinite ? min + 1 : max;
@@ -201,9 +222,10 @@ class Writer {
       t.weight = x.weight;
       return t;
     }
-    if (min > kMaxBoundedRepeat || (max != kInfinite && max > kMaxBoundedRepeat)) {
+    int64_t limit = in_loop ? kMaxCountInLoop : kMaxCount;
+    if (min > limit || (max != kInfinite && max > limit)) {
       exact_ = false;
-      min = std::min(min, kMaxBoundedRepeat);
+      min = std::min(min, in_loop ? int64_t{1} : limit);
       max = kInfinite;
     }
     std::string count;
@@ -221,15 +243,15 @@ class Writer {
     return t;
   }
 
-  Text node(int32_t index) {
+  Text node(int32_t index, bool in_loop) {
     const Node& n = ast_.at(index);
     if (is_char_node(n.type)) return char_text(n);
     switch (n.type) {
       case NodeType::kConcat:
-        return concat(n.children, 0, n.children.size());
+        return concat(n.children, 0, n.children.size(), in_loop);
       case NodeType::kAlt: {
-        Text a = node(n.children[0]);
-        Text b = node(n.children[1]);
+        Text a = node(n.children[0], in_loop);
+        Text b = node(n.children[1], in_loop);
         if (a.dead) return b;
         if (b.dead) return a;
         Text t;
@@ -240,16 +262,16 @@ class Writer {
         return t;
       }
       case NodeType::kStar:
-        return repeat(node(n.children[0]), 0, kInfinite);
+        return repeat(node(n.children[0], true), 0, kInfinite, in_loop);
       case NodeType::kPlus:
-        return repeat(node(n.children[0]), 1, kInfinite);
+        return repeat(node(n.children[0], true), 1, kInfinite, in_loop);
       case NodeType::kRange:
-        return repeat(node(n.children[0]), n.start, n.end);
+        return repeat(node(n.children[0], in_loop || n.end > 1), n.start, n.end, in_loop);
       case NodeType::kRangeAny: {
         ByteSet set{};
         for (unsigned c = 0; c < 256; ++c) set[c] = p_.dotall || c != '\n';
         return repeat(char_text(set, true), static_cast<uint16_t>(n.start),
-                      static_cast<uint16_t>(n.end));
+                      static_cast<uint16_t>(n.end), in_loop);
       }
       case NodeType::kWordBoundary:
       case NodeType::kNonWordBoundary:

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "regex/code.h"
@@ -34,17 +36,42 @@ struct ExecInput {
   bool dotall = false;
 };
 
+// A growable array of int32 that keeps its storage and never zero-fills on growth: fiber
+// lists are rebuilt every step, so this is where the executor's time would otherwise go.
+class IntBuffer {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  void shrink(size_t n) { size_ = n; }
+  int32_t* at(size_t i) { return data_.data() + i; }
+  // Appends n uninitialized slots and returns them.
+  int32_t* grow(size_t n) {
+    if (size_ + n > data_.size()) data_.resize(std::max(data_.size() * 2, size_ + n + 64));
+    int32_t* p = data_.data() + size_;
+    size_ += n;
+    return p;
+  }
+  void swap(IntBuffer& o) {
+    data_.swap(o.data_);
+    std::swap(size_, o.size_);
+  }
+
+ private:
+  std::vector<int32_t> data_;
+  size_t size_ = 0;
+};
+
 // Reusable buffers for both executors; grown on demand, never shrunk.
 struct VmScratch {
-  std::vector<int32_t> list;     // fibers of the current step, in priority order
-  std::vector<int32_t> next;     // fibers that consumed a character in this step
-  std::vector<int32_t> pending;  // fibers still to execute in this step (a stack)
-  std::vector<int32_t> dfs;      // clones waiting to be synchronized (a stack)
-  std::vector<int32_t> work;     // one fiber being synchronized, per nesting level
-  std::vector<int32_t> cur;      // the fiber being executed
-  std::vector<int32_t> cont;     // fibers resumed after a zero-width instruction
-  std::vector<int32_t> table;    // open-addressing set used to drop duplicate fibers
-  std::vector<int32_t> kept;
+  IntBuffer list;   // fibers of the current step, in priority order
+  IntBuffer next;   // fibers that consumed a character in this step
+  IntBuffer dfs;    // clones waiting to be synchronized (a stack)
+  IntBuffer work;   // one fiber being synchronized, per nesting level
+  IntBuffer cur;    // the fiber being executed, per nesting of zero-width steps
+  IntBuffer cont;   // fibers resumed after zero-width instructions
+  IntBuffer kept;   // survivors of duplicate removal
+  std::vector<int32_t> table;  // open-addressing set used to drop duplicate fibers
   // Fast executor: a doubly linked list of positions stored in arrays.
   struct Position {
     int64_t input;
@@ -54,6 +81,29 @@ struct VmScratch {
   };
   std::vector<Position> positions;
   std::vector<int32_t> free_positions;
+  // pike_forward_many: fiber lists already simulated, so that runs reaching an identical
+  // list at the same offset can reuse the rest of an earlier run (see pike_vm.cpp).
+  struct MemoNode {
+    uint64_t pos;
+    uint64_t hash;
+    uint32_t offset;  // into memo_lists
+    uint32_t length;
+    int32_t run;
+  };
+  struct MemoRun {
+    uint64_t limit;              // last offset the run may reach (its window end)
+    int32_t link = -1;           // run whose simulation this one joined, or -1
+    uint64_t link_pos = 0;       // offset where it joined
+    uint32_t events_begin = 0;   // its own MATCH offsets, in memo_events
+    uint32_t events_end = 0;
+    uint64_t error_pos = UINT64_MAX;  // offset where it hit RE_MAX_FIBERS, if it did
+  };
+  std::vector<MemoNode> memo_nodes;
+  IntBuffer memo_lists;
+  std::vector<int32_t> memo_table;
+  std::vector<MemoRun> memo_runs;
+  std::vector<uint64_t> memo_events;
+  std::vector<size_t> memo_order;
 };
 
 // Result of a forward run: the match length, -1 for no match. kVmError when YARA would have
@@ -61,6 +111,10 @@ struct VmScratch {
 inline constexpr int kVmError = -2;
 
 int pike_forward(const Code& code, int32_t entry, const ExecInput& in, VmScratch& s);
+// pike_forward for many starting points over the same input: results[i] is the result for
+// entries[i] at offsets[i] (in.pos is ignored). Runs that converge share their work.
+void pike_forward_many(const Code& code, const int32_t* entries, const uint64_t* offsets,
+                       size_t n, const ExecInput& in, VmScratch& s, int* results);
 // Backward runs report every match as a pair (distance from pos back to the match start,
 // length credited to the match), appended to `out` in the order YARA's callback sees them.
 // The two only differ in yr_re_fast_exec's clamping of over-long jumps. Return false when

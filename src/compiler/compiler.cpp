@@ -152,6 +152,11 @@ bool Compiler::Impl::build_rule(
         continue;
       }
       s.greedy = compiled.program->greedy();
+      if (decl.kind == rules::StringKind::kRegex && compiler::has_unbounded_dot(*compiled.program))
+        warning(decl.span, rule.name,
+                decl.id +
+                    " contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a "
+                    "reasonable value for N");
       if (compiled.program->is_slow())
         warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
       s.program = std::move(compiled.program);

@@ -113,6 +113,30 @@ bool has_assertion(const Ast& ast, int32_t i) {
 
 }  // namespace
 
+namespace {
+
+// _yr_re_node_has_unbounded_quantifier_for_dot: the node itself, or (through concatenations
+// only) any of its children.
+bool unbounded_dot(const Ast& ast, int32_t i) {
+  constexpr int32_t kReMaxRange = 32767;  // RE_MAX_RANGE, what `{x,}` stores as its end
+  const Node& n = ast.at(i);
+  if ((n.type == NodeType::kStar || n.type == NodeType::kPlus) &&
+      ast.at(n.children[0]).type == NodeType::kAny)
+    return true;
+  if (n.type == NodeType::kRangeAny && n.end == kReMaxRange) return true;
+  if (n.type == NodeType::kConcat)
+    for (int32_t c : n.children)
+      if (unbounded_dot(ast, c)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool has_unbounded_dot(const regex::Program& program) {
+  const Ast& ast = program.impl().ast;
+  return ast.root >= 0 && unbounded_dot(ast, ast.root);
+}
+
 bool matches_empty_anywhere(const regex::Program& program) {
   const Ast& ast = program.impl().ast;
   if (ast.root < 0) return true;

@@ -29,4 +29,7 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program);
 // (regex strings never report one).
 bool matches_empty_anywhere(const regex::Program& program);
 
+// YARA's test for `.*`, `.+` or `.{x,}` at the top level of a regex, which it warns about.
+bool has_unbounded_dot(const regex::Program& program);
+
 }  // namespace harrier::compiler

@@ -143,6 +143,12 @@ struct ScanOptions {
   // --fail-on-warnings: the first scan warning (too many matches) ends the scan with
   // kError and last_error() naming the string, as yara does.
   bool fail_on_warnings = false;
+  // console module output (`console.log`): one line per call, delivered while conditions
+  // are evaluated, so before the target's rule callbacks. Unset: the lines are dropped.
+  std::function<void(const std::string&)> on_console;
+  // -D: when set, every imported module is loaded for each target and its data, printed
+  // the way `yara -D` prints it, is delivered (one call per module) before anything else.
+  std::function<void(const std::string&)> on_module_data;
 };
 
 // Return false from the callback to stop delivering results for this target.

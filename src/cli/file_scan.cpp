@@ -45,12 +45,16 @@ TargetOutcome scan_target(harrier::Scanner& scanner, const ScanContext& context,
     if (seconds <= 0) return TargetOutcome::kSkipped;
     options.timeout_seconds = static_cast<int>(std::min<int64_t>(seconds, INT32_MAX));
   }
+  RecordWriter record(context.console);
+  const RecordFormatter& formatter = context.formatter;
+  // Module data (-D) and console.log lines come before the file's rule lines, as in yara.
+  if (settings.print_module_data && formatter.shows_module_output())
+    options.on_module_data = [&](const std::string& data) { record.text() += data + "\n"; };
+  if (formatter.shows_module_output())
+    options.on_console = [&](const std::string& line) { record.text() += line + "\n"; };
   scanner.set_options(options);
 
   if (context.progress != nullptr) context.progress->file_started(path);
-
-  RecordWriter record(context.console);
-  const RecordFormatter& formatter = context.formatter;
   formatter.begin_file(record.text(), path);
   int64_t count = 0;
   bool first_rule = true;

@@ -34,6 +34,9 @@ class RecordFormatter {
   // Whether rules delivered before a timeout are kept. yara prints none; JSON keeps them
   // next to the "error".
   virtual bool keeps_partial_results() const = 0;
+  // Whether -D module data and console.log lines go into the record as plain lines (yara's
+  // text output); structured formats leave them out.
+  virtual bool shows_module_output() const { return false; }
 
   virtual void begin_file(std::string& out, const std::string& path) const = 0;
   // `first` is true for the first rule added to this file.

@@ -78,9 +78,6 @@ void warn_unsupported(const ScanSettings& settings, Console& console) {
   if (settings.print_stats) {
     console.write_error("warning: -S/--print-stats is not supported by harrier; ignored.\n");
   }
-  if (settings.print_module_data) {
-    console.write_error("warning: -D/--print-module-data is not supported by harrier; ignored.\n");
-  }
 }
 
 // yara maps each -x file before compiling and fails on a malformed option or a missing

@@ -38,6 +38,7 @@ class TextFormatter : public RecordFormatter {
   explicit TextFormatter(const ScanSettings& settings) : settings_(settings) {}
 
   bool keeps_partial_results() const override { return false; }
+  bool shows_module_output() const override { return true; }
 
   void begin_file(std::string&, const std::string&) const override {}
 

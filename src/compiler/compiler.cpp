@@ -6,6 +6,7 @@
 // strings (text strings to literal forms, hex strings and regexes to regex::Programs),
 // resolves the condition, enforces YARA's "unreferenced string" rule, and finally builds
 // the two Vectorscan databases.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -176,6 +177,7 @@ bool Compiler::Impl::build_rule(
   order.push_back(rule.name);
   ctx.visible_rule_order = &order;
   ctx.externals = &ext_types;
+  ctx.modules = &visible_modules;
   ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
   if (!out.condition) {
@@ -291,8 +293,27 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
 
   std::map<std::string, std::map<std::string, uint32_t>> rules_by_ns;
   std::map<std::string, std::vector<std::string>> rule_order;
-  for (const auto& imp : ast.imports) error(imp.span, "", "unknown module \"" + imp.module + "\"");
-  for (const auto& rule : ast.rules) build_rule(rule, program, rules_by_ns, rule_order, ext_types);
+  // A module is visible to the rules of its namespace that follow its import, as in YARA.
+  std::vector<uint32_t> import_slot(ast.imports.size(), 0);
+  for (size_t k = 0; k < ast.imports.size(); ++k) {
+    const auto& imp = ast.imports[k];
+    const modules::Module* m = modules::find_module(imp.module);
+    if (!m) {
+      error(imp.span, "", "unknown module \"" + imp.module + "\"");
+      continue;
+    }
+    auto it = std::find(program.modules.begin(), program.modules.end(), m);
+    import_slot[k] = static_cast<uint32_t>(it - program.modules.begin());
+    if (it == program.modules.end()) program.modules.push_back(m);
+  }
+  if (errors) return nullptr;
+  for (size_t r = 0; r < ast.rules.size(); ++r) {
+    visible_modules.clear();
+    for (size_t k = 0; k < ast.imports.size(); ++k)
+      if (ast.imports[k].ns == ast.rules[r].ns && ast.imports[k].first_rule <= r)
+        visible_modules[ast.imports[k].module] = import_slot[k];
+    build_rule(ast.rules[r], program, rules_by_ns, rule_order, ext_types);
+  }
   if (errors) return nullptr;
 
   collect_atoms(program);

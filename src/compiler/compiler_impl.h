@@ -26,6 +26,8 @@ struct Compiler::Impl {
   bool use_cache = true;  // the compiled-database cache (database_cache.h)
   // Wildcard rule sets used so far, per namespace: a later rule may not match one.
   std::map<std::string, std::vector<std::string>> wildcard_sets;
+  // Modules the rule being built may name (module name -> Program::modules slot).
+  std::map<std::string, uint32_t> visible_modules;
 
   void convert(const std::vector<rules::Diagnostic>& in, size_t from) {
     for (size_t i = from; i < in.size(); ++i) {

@@ -13,11 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "modules/module.h"
 #include "regex/regex.h"
 
 namespace harrier::compiler {
 
-enum class Type : uint8_t { kBool, kInt, kFloat, kString, kRegex };
+// kObject: a module structure, array, dictionary or function; Node::decl says which.
+enum class Type : uint8_t { kBool, kInt, kFloat, kString, kRegex, kObject };
 
 enum class NodeOp : uint8_t {
   kConstInt,     // i
@@ -39,6 +41,14 @@ enum class NodeOp : uint8_t {
   kStrLength,   // a = 1-based index
 
   kReadInt,  // a = offset; read_size, read_signed, read_big_endian
+
+  // Module data. Each yields the member's value: a scalar for int/float/string members
+  // (undefined when the module did not set it), an object otherwise. decl = the member.
+  kModule,     // index = Program::modules slot
+  kField,      // a = structure, index = member
+  kArrayItem,  // a = array, b = integer index
+  kDictItem,   // a = dictionary, b = string key
+  kCall,       // a = the structure holding the function, fn = overload, args
 
   kNot,
   kDefined,
@@ -75,11 +85,12 @@ enum class NodeOp : uint8_t {
 
   kOf,     // quant, items (strings or rules), optional a..b range
   kForOf,  // quant, items (strings), body
-  kForIn,  // quant, iterator, body; slot = first loop variable slot
+  kForIn,  // quant, iterator (a..b, enum_items, or a = array / dictionary), body;
+           // slot = first loop variable slot (a dictionary's value goes in slot + 1)
 };
 
 enum class Quant : uint8_t { kAll, kAny, kNone, kExpr, kPercent };
-enum class Iter : uint8_t { kRange, kEnum };
+enum class Iter : uint8_t { kRange, kEnum, kArray, kDict };
 
 inline constexpr uint32_t kCurrentString = 0xFFFFFFFF;
 
@@ -111,6 +122,10 @@ struct Node {
   std::vector<NodePtr> enum_items;  // kForIn over an enumeration
   NodePtr body;
   uint32_t slot = 0;
+
+  const modules::Decl* decl = nullptr;       // kObject nodes and module members
+  const modules::Overload* fn = nullptr;     // kCall
+  std::vector<NodePtr> args;                 // kCall
 
   std::shared_ptr<const regex::Program> regex;  // kMatches
   bool regex_matches_empty = false;              // kMatches: an empty match is found anywhere

@@ -106,6 +106,9 @@ struct Program {
   std::vector<RegexAtom> regex_atoms;
   std::vector<CompiledRule> rules;
   std::vector<ExternalVar> externals;
+  // Modules imported anywhere, in order of first import; kModule nodes index this list and
+  // the scanner loads each lazily per file.
+  std::vector<const modules::Module*> modules;
   std::vector<std::string> namespaces;
   std::vector<uint32_t> rule_namespace;  // rule index -> namespace index
   size_t max_loop_depth = 0;             // loop variable slots needed by the evaluator

@@ -37,6 +37,8 @@ const char* type_name(Type t) {
       return "string";
     case Type::kRegex:
       return "regexp";
+    case Type::kObject:
+      return "object";
   }
   return "?";
 }
@@ -71,6 +73,7 @@ class Resolver {
   // A value used where YARA expects a boolean: strings test non-empty, numbers non-zero.
   NodePtr to_bool(NodePtr n) {
     if (n->type == Type::kBool) return n;
+    no_object(n);
     if (n->type == Type::kRegex) fail({}, "wrong type \"regexp\" for boolean expression");
     auto b = make(NodeOp::kToBool, Type::kBool);
     b->a = std::move(n);
@@ -79,9 +82,16 @@ class Resolver {
 
   // YARA's check_type: `wrong type "string" for % operator` (the operator unquoted).
   void require(const NodePtr& n, Type t, const Expr& where, const char* op) {
+    no_object(n);
     if (n->type != t)
       fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for " + op +
                            " operator");
+  }
+
+  // A structure, array, dictionary or function used as a value: YARA's "wrong usage".
+  void no_object(const NodePtr& n) {
+    if (n->type == Type::kObject)
+      fail(object_span_, "wrong usage of identifier \"" + n->decl->name + "\"");
   }
 
   void require_int(const NodePtr& n, const Expr& where, const char* op) {
@@ -327,6 +337,16 @@ class Resolver {
       if (it->name == e.s) {
         auto n = make(NodeOp::kLoopVar, it->type);
         n->index = it->slot;
+        n->decl = it->decl;
+        return n;
+      }
+    }
+    if (ctx_.modules) {
+      if (auto m = ctx_.modules->find(e.s); m != ctx_.modules->end()) {
+        auto n = make(NodeOp::kModule, Type::kObject);
+        n->index = m->second;
+        n->decl = find_module_decl(e.s);
+        object_span_ = e.span;
         return n;
       }
     }
@@ -343,19 +363,13 @@ class Resolver {
     fail(e.span, "undefined identifier \"" + e.s + "\"");
   }
 
-  // The root identifier of a member/index/call chain, for the error message.
-  static const Expr& root_of(const Expr& e) {
-    const Expr* p = &e;
-    while ((p->op == Op::kMember || p->op == Op::kIndex || p->op == Op::kCall) && p->a)
-      p = p->a.get();
-    return *p;
-  }
-
   NodePtr for_in(const Expr& e) {
     if (depth_ + 1 >= kMaxLoopNesting) fail(e.span, "loop nesting limit exceeded");
     auto n = make(NodeOp::kForIn, Type::kBool);
     quantifier(e, *n);
-    Type var_type = Type::kInt;
+    Type var_type = Type::kInt, second_type = Type::kInt;
+    const modules::Decl* var_decl = nullptr;
+    const modules::Decl* second_decl = nullptr;
     switch (e.iter) {
       case rules::IterKind::kRange:
         n->iter = Iter::kRange;
@@ -377,20 +391,47 @@ class Resolver {
         break;
       }
       case rules::IterKind::kExpression: {
-        const Expr& root = root_of(*e.iterable);
-        fail(root.span, "undefined identifier \"" + root.s + "\"");
+        NodePtr it = expr(*e.iterable);
+        std::string name = name_of(*e.iterable);
+        bool is_array = it->type == Type::kObject && it->decl->kind == modules::Kind::kArray;
+        bool is_dict = it->type == Type::kObject && it->decl->kind == modules::Kind::kDict;
+        if (!is_array && !is_dict)
+          fail(e.iterable->span, "identifier \"" + name + "\" is not iterable");
+        const modules::Decl* element = it->decl->element.get();
+        if (is_array) {
+          if (e.vars.size() != 1)
+            fail(e.span, "iterator for \"" + name +
+                             "\" yields a single item on each iteration, but the loop expects " +
+                             std::to_string(e.vars.size()));
+          n->iter = Iter::kArray;
+          var_type = leaf_type(*element);
+          var_decl = element;
+        } else {
+          if (e.vars.size() != 2)
+            fail(e.span, "iterator for \"" + name +
+                             "\" yields a key,value pair item on each iteration");
+          n->iter = Iter::kDict;
+          var_type = Type::kString;
+          second_type = leaf_type(*element);
+          second_decl = element;
+        }
+        n->a = std::move(it);
+        break;
       }
     }
-    if (e.vars.size() != 1) fail(e.span, "wrong number of loop variables");
-    for (const auto& v : loop_vars_)
-      if (v.name == e.vars[0]) fail(e.span, "duplicated loop identifier \"" + v.name + "\"");
+    size_t want = n->iter == Iter::kDict ? 2 : 1;
+    if (e.vars.size() != want) fail(e.span, "wrong number of loop variables");
+    for (const auto& name : e.vars)
+      for (const auto& v : loop_vars_)
+        if (v.name == name) fail(e.span, "duplicated loop identifier \"" + v.name + "\"");
     n->slot = static_cast<uint32_t>(loop_vars_.size());
-    loop_vars_.push_back({e.vars[0], n->slot, var_type});
+    loop_vars_.push_back({e.vars[0], n->slot, var_type, var_decl});
+    if (want == 2) loop_vars_.push_back({e.vars[1], n->slot + 1, second_type, second_decl});
     ctx_.max_loop_slots = std::max(ctx_.max_loop_slots, loop_vars_.size());
     ++depth_;
     n->body = boolean(*e.body);
     --depth_;
-    loop_vars_.pop_back();
+    loop_vars_.resize(n->slot);
     return n;
   }
 
@@ -433,16 +474,11 @@ class Resolver {
       case Op::kIdentifier:
         return identifier(e);
       case Op::kMember:
+        return member(e);
       case Op::kIndex:
-      case Op::kCall: {
-        const Expr& root = root_of(e);
-        if (root.op == Op::kIdentifier) {
-          // Modules arrive with the modules stage; until then their names are unknown.
-          NodePtr r = identifier(root);
-          fail(e.span, "\"" + root.s + "\" is not a structure");
-        }
-        fail(e.span, "syntax error");
-      }
+        return index(e);
+      case Op::kCall:
+        return call(e);
       case Op::kStringMatch: {
         auto n = make(NodeOp::kStrFound, Type::kBool);
         n->index = string_index(e, Use::kFound);
@@ -617,16 +653,143 @@ class Resolver {
     fail(e.span, "unsupported expression");
   }
 
+  // ---- module data -------------------------------------------------------------------
+
+  static Type leaf_type(const modules::Decl& d) {
+    switch (d.kind) {
+      case modules::Kind::kInt:
+        return Type::kInt;
+      case modules::Kind::kFloat:
+        return Type::kFloat;
+      case modules::Kind::kString:
+        return Type::kString;
+      default:
+        return Type::kObject;
+    }
+  }
+
+  static const modules::Decl* find_module_decl(const std::string& name) {
+    const modules::Module* m = modules::find_module(name);
+    return m ? m->decl.get() : nullptr;
+  }
+
+  // The name YARA puts in its messages about an expression: the last identifier.
+  static std::string name_of(const Expr& e) {
+    switch (e.op) {
+      case Op::kIdentifier:
+      case Op::kMember:
+        return e.s;
+      case Op::kIndex:
+      case Op::kCall:
+        return e.a ? name_of(*e.a) : std::string();
+      default:
+        return std::string();
+    }
+  }
+
+  NodePtr member(const Expr& e) {
+    NodePtr obj = expr(*e.a);
+    if (obj->type != Type::kObject || obj->decl->kind != modules::Kind::kStruct)
+      fail(e.span, "\"" + name_of(*e.a) + "\" is not a structure");
+    int k = obj->decl->member_index(e.s);
+    if (k < 0) fail(e.span, "invalid field name \"" + e.s + "\"");
+    const modules::Decl& m = obj->decl->members[static_cast<size_t>(k)];
+    object_span_ = e.span;
+    // Constants are part of the declaration: fold them.
+    if (m.int_constant) {
+      auto c = make(NodeOp::kConstInt, Type::kInt);
+      c->i = *m.int_constant;
+      return c;
+    }
+    if (m.string_constant) {
+      auto c = make(NodeOp::kConstString, Type::kString);
+      c->s = *m.string_constant;
+      return c;
+    }
+    auto n = make(NodeOp::kField, leaf_type(m));
+    n->decl = &m;
+    n->index = static_cast<uint32_t>(k);
+    n->a = std::move(obj);
+    return n;
+  }
+
+  NodePtr index(const Expr& e) {
+    NodePtr obj = expr(*e.a);
+    bool is_array = obj->type == Type::kObject && obj->decl->kind == modules::Kind::kArray;
+    bool is_dict = obj->type == Type::kObject && obj->decl->kind == modules::Kind::kDict;
+    if (!is_array && !is_dict)
+      fail(e.span, "\"" + name_of(*e.a) + "\" is not an array or dictionary");
+    rules::Span span = object_span_;
+    NodePtr key = expr(*e.b2);
+    if (is_array && key->type != Type::kInt)
+      fail(e.b2->span, "array indexes must be of integer type");
+    if (is_dict && key->type != Type::kString)
+      fail(e.b2->span, "dictionary keys must be of string type");
+    object_span_ = span;
+    const modules::Decl* element = obj->decl->element.get();
+    auto n = make(is_array ? NodeOp::kArrayItem : NodeOp::kDictItem, leaf_type(*element));
+    n->decl = element;
+    n->a = std::move(obj);
+    n->b = std::move(key);
+    return n;
+  }
+
+  static char arg_letter(Type t) {
+    switch (t) {
+      case Type::kInt:
+        return 'i';
+      case Type::kFloat:
+        return 'f';
+      case Type::kBool:
+        return 'b';
+      case Type::kString:
+        return 's';
+      case Type::kRegex:
+        return 'r';
+      default:
+        return '?';
+    }
+  }
+
+  NodePtr call(const Expr& e) {
+    NodePtr callee = expr(*e.a);
+    if (callee->type != Type::kObject || callee->decl->kind != modules::Kind::kFunction)
+      fail(e.span, "\"" + name_of(*e.a) + "\" is not a function");
+    std::string letters;
+    std::vector<NodePtr> args;
+    for (const auto& a : e.args) {
+      NodePtr v = expr(*a);
+      no_object(v);
+      letters += arg_letter(v->type);
+      args.push_back(std::move(v));
+    }
+    const modules::Overload* fn = nullptr;
+    for (const auto& o : callee->decl->overloads)
+      if (o.args == letters) fn = &o;
+    if (!fn) fail(e.span, "wrong arguments for function \"" + callee->decl->name + "\"");
+    Type result = fn->result == 'f' ? Type::kFloat
+                  : fn->result == 's' ? Type::kString
+                                      : Type::kInt;
+    auto n = make(NodeOp::kCall, result);
+    n->fn = fn;
+    n->decl = callee->decl;
+    n->a = std::move(callee->a);  // the structure holding the function
+    n->args = std::move(args);
+    return n;
+  }
+
   struct LoopVar {
     std::string name;
     uint32_t slot;
     Type type;
+    const modules::Decl* decl = nullptr;  // kObject loop variables
   };
 
   ResolveContext& ctx_;
   std::vector<LoopVar> loop_vars_;
   bool in_for_of_ = false;
   size_t depth_ = 0;  // enclosing loops of either kind
+  rules::Span object_span_;  // the last module name or member seen, for "wrong usage"
 };
 
 }  // namespace

@@ -29,7 +29,8 @@ struct ResolveContext {
   const std::vector<std::string>* visible_rule_order = nullptr;
   // External variables by name -> index and type.
   const std::map<std::string, std::pair<uint32_t, Type>>* externals = nullptr;
-  std::vector<std::string> imported_modules;
+  // Modules this rule may name: module name -> Program::modules slot.
+  const std::map<std::string, uint32_t>* modules = nullptr;
   const rules::SourceSet* sources = nullptr;  // for yara's error lines
 
   // Out: which of the rule's strings the condition refers to.

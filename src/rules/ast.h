@@ -200,6 +200,8 @@ struct Rule {
 
 struct Import {
   std::string module;
+  std::string ns;           // the namespace the import was declared in
+  size_t first_rule = 0;    // index in File::rules of the first rule that sees it
   Span span;
 };
 

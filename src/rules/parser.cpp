@@ -364,7 +364,8 @@ void Parser::parse_import() {
     fail(name.span, name.report_line,
          "invalid module name \"" + name.text.substr(0, name.text.find('\0')) + "\"");
   }
-  ctx_.out.imports.push_back(Import{name.text, span_from(keyword.span)});
+  ctx_.out.imports.push_back(
+      Import{name.text, ctx_.ns, ctx_.out.rules.size(), span_from(keyword.span)});
 }
 
 void Parser::parse_include() {

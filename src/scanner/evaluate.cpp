@@ -14,6 +14,8 @@
 // Integer arithmetic wraps (done in uint64) where C would be undefined.
 #include "scanner/evaluate.h"
 
+#include "compiler/hex_factor.h"
+
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -27,10 +29,11 @@ using compiler::NodeOp;
 using compiler::Quant;
 
 struct Value {
-  enum Kind : uint8_t { kUndef, kInt, kFloat, kString } kind = kUndef;
+  enum Kind : uint8_t { kUndef, kInt, kFloat, kString, kObject } kind = kUndef;
   int64_t i = 0;
   double f = 0;
   std::string_view s;
+  const modules::Object* o = nullptr;  // kObject: a module structure, array or dictionary
 
   static Value undef() { return {}; }
   static Value of_int(int64_t v) {
@@ -49,6 +52,13 @@ struct Value {
     Value x;
     x.kind = kString;
     x.s = v;
+    return x;
+  }
+  static Value of_object(const modules::Object* v) {
+    if (!v) return {};
+    Value x;
+    x.kind = kObject;
+    x.o = v;
     return x;
   }
   bool undefined() const { return kind == kUndef; }
@@ -79,12 +89,42 @@ int compare_bytes(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
-class Evaluator {
+// YARA's regex search over a string (`matches`, and module functions taking a regex): a
+// match may start anywhere in the first 4096 bytes.
+bool search_string(const regex::Program& re, bool matches_empty, std::string_view s,
+                  regex::Scratch& scratch) {
+  if (s.empty()) return false;
+  if (matches_empty) return true;
+  const auto* data = reinterpret_cast<const uint8_t*>(s.data());
+  size_t limit = std::min<size_t>(s.size(), 4096);
+  for (size_t start = 0; start < limit; ++start)
+    if (re.match_at(data, s.size(), start, false, scratch) >= 0) return true;
+  return false;
+}
+
+// A module value as YARA's OP_OBJ_VALUE reads it: scalars by their kind, undefined when
+// unset or absent; structures, arrays and dictionaries as objects.
+Value object_value(const modules::Object* o, const modules::Decl& decl) {
+  if (!o) return Value::undef();
+  switch (decl.kind) {
+    case modules::Kind::kInt:
+      return o->defined() ? Value::of_int(o->int_value()) : Value::undef();
+    case modules::Kind::kFloat:
+      return o->defined() ? Value::of_float(o->float_value()) : Value::undef();
+    case modules::Kind::kString:
+      return o->defined() ? Value::of_string(o->string_value()) : Value::undef();
+    default:
+      return Value::of_object(o->present() ? o : nullptr);
+  }
+}
+
+class Evaluator : public modules::Host {
  public:
   Evaluator(ScanState& st, const std::vector<ExternalValue>& externals,
             const std::vector<bool>& rule_results)
       : st_(st), externals_(externals), rule_results_(rule_results) {
-    slots_.resize(st.program->max_loop_depth + 1);
+    slots_.resize(st.program->max_loop_depth + 2);
+    slot_modules_.resize(st.program->max_loop_depth + 2);
   }
 
   bool condition(const Node& n) {
@@ -107,6 +147,8 @@ class Evaluator {
       }
       case Value::kString:
         return !v.s.empty();
+      case Value::kObject:
+        return true;
     }
     return false;
   }
@@ -281,16 +323,93 @@ class Evaluator {
   Value matches(const Node& n) {
     Value a = eval(*n.a);
     if (a.undefined()) return Value::undef();
-    if (a.s.empty()) return boolean(false);
-    if (n.regex_matches_empty) return boolean(true);
-    const auto* data = reinterpret_cast<const uint8_t*>(a.s.data());
-    // `matches` searches: a match may start anywhere in the first 4096 bytes (YARA's scan
-    // limit for regexes over strings).
-    size_t limit = std::min<size_t>(a.s.size(), 4096);
-    for (size_t start = 0; start < limit; ++start)
-      if (n.regex->match_at(data, a.s.size(), start, false, st_.regex_scratch) >= 0)
-        return boolean(true);
-    return boolean(false);
+    return boolean(search_string(*n.regex, n.regex_matches_empty, a.s, st_.regex_scratch));
+  }
+
+  // ---- modules --------------------------------------------------------------------------
+
+  bool regex_search(const regex::Program& re, std::string_view s) override {
+    return search_string(re, compiler::matches_empty_anywhere(re), s, st_.regex_scratch);
+  }
+
+  void console(std::string line) override {
+    if (st_.on_console) (*st_.on_console)(line);
+  }
+
+  modules::Instance* module(uint32_t slot) {
+    auto& inst = st_.module_instances[slot];
+    if (!inst) {
+      const modules::Module& m = *st_.program->modules[slot];
+      inst = m.load(m, st_.data, st_.size);
+    }
+    return inst.get();
+  }
+
+  // The Instance of the module whose data `n` (a chain of kModule/kField/...) belongs to.
+  modules::Instance* owner_module(const Node& n) {
+    const Node* p = &n;
+    while (p->op != NodeOp::kModule && p->op != NodeOp::kLoopVar && p->a) p = p->a.get();
+    if (p->op == NodeOp::kModule) return module(p->index);
+    return slot_modules_[p->index];
+  }
+
+  Value call(const Node& n) {
+    Value self = eval(*n.a);
+    if (self.kind != Value::kObject) return Value::undef();
+    // Local: an argument may itself be a call (math.in_range(math.entropy(...), ...)).
+    std::vector<modules::CallArg> args(n.args.size());
+    for (size_t k = 0; k < n.args.size(); ++k) {
+      const Node& a = *n.args[k];
+      modules::CallArg& arg = args[k];
+      if (a.type == compiler::Type::kRegex) {
+        arg.re = a.regex.get();
+        continue;
+      }
+      Value v = eval(a);
+      // YARA does not call a function with an undefined argument: the result is undefined.
+      if (v.undefined()) return Value::undef();
+      arg.i = v.i;
+      arg.f = v.as_float();
+      arg.s = v.s;
+    }
+    modules::CallContext ctx;
+    ctx.args = args.data();
+    ctx.arg_count = n.args.size();
+    ctx.data = st_.data;
+    ctx.size = st_.size;
+    ctx.self = self.o;
+    ctx.instance = owner_module(n);
+    ctx.host = this;
+    modules::CallResult r = n.fn->impl(ctx);
+    switch (r.kind) {
+      case modules::CallResult::kInt:
+        return Value::of_int(r.i);
+      case modules::CallResult::kFloat:
+        return Value::of_float(r.f);
+      case modules::CallResult::kString:
+        st_.call_strings.push_back(std::move(r.s));
+        return Value::of_string(st_.call_strings.back());
+      default:
+        return Value::undef();
+    }
+  }
+
+  Value field(const Node& n) {
+    Value obj = eval(*n.a);
+    if (obj.kind != Value::kObject) return Value::undef();
+    return object_value(&obj.o->member(n.index), *n.decl);
+  }
+
+  Value item(const Node& n) {
+    Value obj = eval(*n.a);
+    if (obj.kind != Value::kObject) return Value::undef();
+    Value key = eval(*n.b);
+    if (key.undefined()) return Value::undef();
+    if (n.op == NodeOp::kArrayItem) {
+      if (key.i < 0) return Value::undef();
+      return object_value(obj.o->item(static_cast<size_t>(key.i)), *n.decl);
+    }
+    return object_value(obj.o->find(key.s), *n.decl);
   }
 
   // The quantifier's threshold; nullopt means "all".
@@ -395,6 +514,23 @@ class Evaluator {
           if (i == INT64_MAX) break;
         }
       }
+    } else if (n.iter == compiler::Iter::kArray || n.iter == compiler::Iter::kDict) {
+      Value obj = eval(*n.a);
+      modules::Instance* owner = obj.kind == Value::kObject ? owner_module(*n.a) : nullptr;
+      const modules::Decl& element = *n.a->decl->element;
+      size_t count = obj.kind == Value::kObject ? obj.o->size() : 0;
+      for (size_t k = 0; k < count; ++k) {
+        slot_modules_[n.slot] = owner;
+        slot_modules_[n.slot + 1] = owner;
+        bool go;
+        if (n.iter == compiler::Iter::kArray) {
+          go = step(object_value(obj.o->item(k), element));
+        } else {
+          slots_[n.slot + 1] = object_value(obj.o->item(k), element);
+          go = step(Value::of_string(obj.o->key(k)));
+        }
+        if (!go || st_.check_deadline()) break;
+      }
     } else {
       std::vector<Value> items;
       items.reserve(n.enum_items.size());
@@ -466,6 +602,15 @@ class Evaluator {
       }
       case NodeOp::kReadInt:
         return read_int(n);
+      case NodeOp::kModule:
+        return Value::of_object(&module(n.index)->root);
+      case NodeOp::kField:
+        return field(n);
+      case NodeOp::kArrayItem:
+      case NodeOp::kDictItem:
+        return item(n);
+      case NodeOp::kCall:
+        return call(n);
       case NodeOp::kNot: {
         Value a = eval(*n.a);
         if (a.undefined()) return a;
@@ -541,6 +686,8 @@ class Evaluator {
   const std::vector<ExternalValue>& externals_;
   const std::vector<bool>& rule_results_;
   std::vector<Value> slots_;
+  // The module each object-valued loop variable came from (for functions called on it).
+  std::vector<modules::Instance*> slot_modules_;
   uint32_t current_string_ = 0;
 };
 

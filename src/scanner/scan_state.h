@@ -7,11 +7,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/program.h"
+#include "modules/module.h"
 #include "regex/regex.h"
 
 namespace harrier::scanner {
@@ -52,6 +56,11 @@ struct ScanState {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool timed_out = false;
   uint32_t clock_countdown = 0;
+
+  // Module data for this target, per Program::modules slot; null until a rule needs it.
+  std::vector<std::unique_ptr<modules::Instance>> module_instances;
+  std::deque<std::string> call_strings;  // strings returned by module functions, this scan
+  const std::function<void(const std::string&)>* on_console = nullptr;
 
   regex::Scratch regex_scratch;
   std::vector<uint64_t> starts;  // reused by verification

@@ -149,7 +149,19 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   for (auto& m : st.matches) m.clear();
   std::fill(st.overflowed.begin(), st.overflowed.end(), false);
   st.entry_point = scanner::entry_point_offset(st.data, st.size);
+  st.module_instances.clear();
+  st.module_instances.resize(p.modules.size());
+  st.call_strings.clear();
+  st.on_console = options.on_console ? &options.on_console : nullptr;
   last_error.clear();
+  if (options.on_module_data) {
+    // yara -D loads every imported module for every target and prints it first.
+    for (size_t m = 0; m < p.modules.size(); ++m) {
+      const modules::Module& mod = *p.modules[m];
+      st.module_instances[m] = mod.load(mod, st.data, st.size);
+      options.on_module_data(modules::print_module_data(*st.module_instances[m]));
+    }
+  }
 
   // Vectorscan takes at most 4 GiB - 1 per call.
   if (data.size() > 0xFFFFFFFFull) {

@@ -29,7 +29,9 @@ using compiler::NodeOp;
 using compiler::Quant;
 
 struct Value {
-  enum Kind : uint8_t { kUndef, kInt, kFloat, kString, kObject } kind = kUndef;
+  // kUnknown exists only while pre-filtering (see evaluate.h): a value that depends on
+  // string matches, which are not known yet.
+  enum Kind : uint8_t { kUndef, kInt, kFloat, kString, kObject, kUnknown } kind = kUndef;
   int64_t i = 0;
   double f = 0;
   std::string_view s;
@@ -61,7 +63,13 @@ struct Value {
     x.o = v;
     return x;
   }
+  static Value unknown_value() {
+    Value x;
+    x.kind = kUnknown;
+    return x;
+  }
   bool undefined() const { return kind == kUndef; }
+  bool unknown() const { return kind == kUnknown; }
   double as_float() const { return kind == kFloat ? f : static_cast<double>(i); }
 };
 
@@ -120,9 +128,10 @@ Value object_value(const modules::Object* o, const modules::Decl& decl) {
 
 class Evaluator : public modules::Host {
  public:
+  // rule_results: per rule, kRuleFalse/kRuleTrue, or kRuleUnknown while pre-filtering.
   Evaluator(ScanState& st, const std::vector<ExternalValue>& externals,
-            const std::vector<bool>& rule_results)
-      : st_(st), externals_(externals), rule_results_(rule_results) {
+            const std::vector<uint8_t>& rule_results, bool prefilter)
+      : st_(st), externals_(externals), rule_results_(rule_results), prefilter_(prefilter) {
     slots_.resize(st.program->max_loop_depth + 2);
     slot_modules_.resize(st.program->max_loop_depth + 2);
   }
@@ -130,6 +139,13 @@ class Evaluator : public modules::Host {
   bool condition(const Node& n) {
     Value v = eval(n);
     return truthy(v);
+  }
+
+  // kRuleFalse, kRuleTrue, or kRuleUnknown when the answer depends on string matches.
+  uint8_t pre_condition(const Node& n) {
+    Value v = eval(n);
+    if (v.unknown()) return kRuleUnknown;
+    return truthy(v) ? kRuleTrue : kRuleFalse;
   }
 
  private:
@@ -149,6 +165,8 @@ class Evaluator : public modules::Host {
         return !v.s.empty();
       case Value::kObject:
         return true;
+      case Value::kUnknown:
+        return false;  // callers test unknown() first
     }
     return false;
   }
@@ -161,6 +179,7 @@ class Evaluator : public modules::Host {
 
   Value read_int(const Node& n) {
     Value off = eval(*n.a);
+    if (off.unknown()) return off;
     if (off.undefined() || off.i < 0) return Value::undef();
     uint64_t o = static_cast<uint64_t>(off.i);
     if (o >= st_.size || st_.size - o < n.read_size) return Value::undef();
@@ -205,6 +224,7 @@ class Evaluator : public modules::Host {
   Value compare(const Node& n) {
     Value a = eval(*n.a);
     Value b = eval(*n.b);
+    if (a.unknown() || b.unknown()) return Value::unknown_value();
     if (n.float_op) {
       if (a.undefined() || b.undefined()) {
         if (n.op == NodeOp::kLt) return boolean(false);
@@ -252,6 +272,7 @@ class Evaluator : public modules::Host {
   Value arithmetic(const Node& n) {
     Value a = eval(*n.a);
     Value b = eval(*n.b);
+    if (a.unknown() || b.unknown()) return Value::unknown_value();
     if (a.undefined() || b.undefined()) return Value::undef();
     if (n.float_op) {
       double x = a.as_float(), y = b.as_float();
@@ -300,6 +321,7 @@ class Evaluator : public modules::Host {
   Value string_op(const Node& n) {
     Value a = eval(*n.a);
     Value b = eval(*n.b);
+    if (a.unknown() || b.unknown()) return Value::unknown_value();
     if (a.undefined() || b.undefined()) return Value::undef();
     std::string_view x = a.s, y = b.s;
     switch (n.op) {
@@ -322,6 +344,7 @@ class Evaluator : public modules::Host {
 
   Value matches(const Node& n) {
     Value a = eval(*n.a);
+    if (a.unknown()) return a;
     if (a.undefined()) return Value::undef();
     return boolean(search_string(*n.regex, n.regex_matches_empty, a.s, st_.regex_scratch));
   }
@@ -355,6 +378,10 @@ class Evaluator : public modules::Host {
 
   Value call(const Node& n) {
     Value self = eval(*n.a);
+    if (self.unknown()) return self;
+    // Functions with side effects (console.log) run once, in the real evaluation.
+    if (prefilter_ && owner_module(n)->root.decl()->name == "console")
+      return Value::unknown_value();
     if (self.kind != Value::kObject) return Value::undef();
     // Local: an argument may itself be a call (math.in_range(math.entropy(...), ...)).
     std::vector<modules::CallArg> args(n.args.size());
@@ -366,6 +393,7 @@ class Evaluator : public modules::Host {
         continue;
       }
       Value v = eval(a);
+      if (v.unknown()) return v;
       // YARA does not call a function with an undefined argument: the result is undefined.
       if (v.undefined()) return Value::undef();
       arg.i = v.i;
@@ -396,14 +424,17 @@ class Evaluator : public modules::Host {
 
   Value field(const Node& n) {
     Value obj = eval(*n.a);
+    if (obj.unknown()) return obj;
     if (obj.kind != Value::kObject) return Value::undef();
     return object_value(&obj.o->member(n.index), *n.decl);
   }
 
   Value item(const Node& n) {
     Value obj = eval(*n.a);
+    if (obj.unknown()) return obj;
     if (obj.kind != Value::kObject) return Value::undef();
     Value key = eval(*n.b);
+    if (key.unknown()) return key;
     if (key.undefined()) return Value::undef();
     if (n.op == NodeOp::kArrayItem) {
       if (key.i < 0) return Value::undef();
@@ -423,7 +454,8 @@ class Evaluator : public modules::Host {
         return 0;
       default: {
         Value v = eval(*n.quant_expr);
-        if (v.undefined()) return std::nullopt;
+        if (v.unknown()) quantity_unknown_ = true;
+        if (v.undefined() || v.unknown()) return std::nullopt;
         return v.i;
       }
     }
@@ -431,8 +463,12 @@ class Evaluator : public modules::Host {
 
   Value of(const Node& n) {
     int64_t found = 0, count = 0;
+    if (prefilter_ && !n.of_rules) return Value::unknown_value();
     if (n.of_rules) {
-      for (uint32_t r : n.items) found += rule_results_[r] ? 1 : 0;
+      for (uint32_t r : n.items) {
+        if (rule_results_[r] == kRuleUnknown) return Value::unknown_value();
+        found += rule_results_[r] == kRuleTrue ? 1 : 0;
+      }
       count = static_cast<int64_t>(n.items.size());
     } else {
       int64_t lo = 0, hi = 0;
@@ -470,17 +506,21 @@ class Evaluator : public modules::Host {
     }
     if (n.quant == Quant::kPercent) {
       Value p = eval(*n.quant_expr);
+      if (p.unknown()) return p;
       if (p.undefined() || count == 0) return Value::undef();
       return boolean(static_cast<double>(found) / static_cast<double>(count) * 100 >=
                      static_cast<double>(p.i));
     }
+    quantity_unknown_ = false;
     auto q = quantity(n);
+    if (quantity_unknown_) return Value::unknown_value();
     if (!q) return boolean(found >= count);
     if (*q == 0) return boolean(found == 0);
     return boolean(found >= *q);
   }
 
   Value for_of(const Node& n) {
+    if (prefilter_) return Value::unknown_value();
     auto q = quantity(n);
     int64_t count_true = 0, iterations = 0;
     uint32_t saved = current_string_;
@@ -496,11 +536,18 @@ class Evaluator : public modules::Host {
   }
 
   Value for_in(const Node& n) {
+    quantity_unknown_ = false;
     auto q = quantity(n);
+    if (quantity_unknown_) return Value::unknown_value();
     int64_t count_true = 0, iterations = 0;
+    bool unknown = false;
     auto step = [&](Value item) {
       slots_[n.slot] = item;
       Value v = eval(*n.body);
+      if (v.unknown()) {
+        unknown = true;
+        return false;
+      }
       if (!v.undefined() && truthy(v)) ++count_true;
       ++iterations;
       return !q || count_true < *q;  // keep going?
@@ -508,6 +555,7 @@ class Evaluator : public modules::Host {
     if (n.iter == compiler::Iter::kRange) {
       Value lo = eval(*n.a);
       Value hi = eval(*n.b);
+      if (lo.unknown() || hi.unknown()) return Value::unknown_value();
       if (!lo.undefined() && !hi.undefined()) {
         for (int64_t i = lo.i; i <= hi.i; ++i) {
           if (!step(Value::of_int(i)) || st_.check_deadline()) break;
@@ -516,6 +564,7 @@ class Evaluator : public modules::Host {
       }
     } else if (n.iter == compiler::Iter::kArray || n.iter == compiler::Iter::kDict) {
       Value obj = eval(*n.a);
+      if (obj.unknown()) return obj;
       modules::Instance* owner = obj.kind == Value::kObject ? owner_module(*n.a) : nullptr;
       const modules::Decl& element = *n.a->decl->element;
       size_t count = obj.kind == Value::kObject ? obj.o->size() : 0;
@@ -534,10 +583,14 @@ class Evaluator : public modules::Host {
     } else {
       std::vector<Value> items;
       items.reserve(n.enum_items.size());
-      for (const auto& e : n.enum_items) items.push_back(eval(*e));
+      for (const auto& e : n.enum_items) {
+        items.push_back(eval(*e));
+        if (items.back().unknown()) return Value::unknown_value();
+      }
       for (const Value& v : items)
         if (!step(v)) break;
     }
+    if (unknown) return Value::unknown_value();
     if (iterations == 0) return boolean(false);
     int64_t need = q ? *q : iterations;
     return boolean(count_true >= need);
@@ -560,7 +613,24 @@ class Evaluator : public modules::Host {
       case NodeOp::kLoopVar:
         return slots_[n.index];
       case NodeOp::kRuleRef:
-        return boolean(rule_results_[n.index]);
+        if (rule_results_[n.index] == kRuleUnknown) return Value::unknown_value();
+        return boolean(rule_results_[n.index] == kRuleTrue);
+      case NodeOp::kStrFound:
+      case NodeOp::kStrFoundAt:
+      case NodeOp::kStrFoundIn:
+      case NodeOp::kStrCountIn:
+      case NodeOp::kStrCount:
+      case NodeOp::kStrOffset:
+      case NodeOp::kStrLength:
+        if (prefilter_) return Value::unknown_value();
+        return strings(n);
+      default:
+        return operators(n);
+    }
+  }
+
+  Value strings(const Node& n) {
+    switch (n.op) {
       case NodeOp::kStrFound:
         return boolean(!matches_of(n.index).empty());
       case NodeOp::kStrFoundAt: {
@@ -600,6 +670,13 @@ class Evaluator : public modules::Host {
         return Value::of_int(n.op == NodeOp::kStrOffset ? static_cast<int64_t>(m.offset)
                                                         : static_cast<int64_t>(m.length));
       }
+      default:
+        return Value::undef();
+    }
+  }
+
+  Value operators(const Node& n) {
+    switch (n.op) {
       case NodeOp::kReadInt:
         return read_int(n);
       case NodeOp::kModule:
@@ -613,36 +690,47 @@ class Evaluator : public modules::Host {
         return call(n);
       case NodeOp::kNot: {
         Value a = eval(*n.a);
-        if (a.undefined()) return a;
+        if (a.undefined() || a.unknown()) return a;
         return boolean(!truthy(a));
       }
-      case NodeOp::kDefined:
-        return boolean(!eval(*n.a).undefined());
+      case NodeOp::kDefined: {
+        Value a = eval(*n.a);
+        if (a.unknown()) return a;
+        return boolean(!a.undefined());
+      }
       case NodeOp::kNeg: {
         Value a = eval(*n.a);
-        if (a.undefined()) return a;
+        if (a.undefined() || a.unknown()) return a;
         if (n.float_op) return Value::of_float(-a.as_float());
         return Value::of_int(static_cast<int64_t>(0 - static_cast<uint64_t>(a.i)));
       }
       case NodeOp::kBitNot: {
         Value a = eval(*n.a);
-        if (a.undefined()) return a;
+        if (a.undefined() || a.unknown()) return a;
         return Value::of_int(~a.i);
       }
       case NodeOp::kToBool: {
         Value a = eval(*n.a);
-        if (a.undefined()) return a;
+        if (a.undefined() || a.unknown()) return a;
         return boolean(truthy(a));
       }
+      // Pre-filtering reads these as Kleene logic: one known false side makes `and` false,
+      // one known true side makes `or` true, whatever the strings turn out to be.
       case NodeOp::kAnd: {
         Value a = eval(*n.a);
-        if (!truthy(a)) return boolean(false);
-        return boolean(truthy(eval(*n.b)));
+        if (!a.unknown() && !truthy(a)) return boolean(false);
+        Value b = eval(*n.b);
+        if (!b.unknown() && !truthy(b)) return boolean(false);
+        if (a.unknown() || b.unknown()) return Value::unknown_value();
+        return boolean(true);
       }
       case NodeOp::kOr: {
         Value a = eval(*n.a);
-        if (truthy(a)) return boolean(true);
-        return boolean(truthy(eval(*n.b)));
+        if (!a.unknown() && truthy(a)) return boolean(true);
+        Value b = eval(*n.b);
+        if (!b.unknown() && truthy(b)) return boolean(true);
+        if (a.unknown() || b.unknown()) return Value::unknown_value();
+        return boolean(false);
       }
       case NodeOp::kLt:
       case NodeOp::kLe:
@@ -678,13 +766,17 @@ class Evaluator : public modules::Host {
         return for_of(n);
       case NodeOp::kForIn:
         return for_in(n);
+      default:  // leaves and string nodes: eval() and strings()
+        break;
     }
     return Value::undef();
   }
 
   ScanState& st_;
   const std::vector<ExternalValue>& externals_;
-  const std::vector<bool>& rule_results_;
+  const std::vector<uint8_t>& rule_results_;
+  const bool prefilter_;
+  bool quantity_unknown_ = false;
   std::vector<Value> slots_;
   // The module each object-valued loop variable came from (for functions called on it).
   std::vector<modules::Instance*> slot_modules_;
@@ -693,18 +785,37 @@ class Evaluator : public modules::Host {
 
 }  // namespace
 
-std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>& externals) {
+std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalValue>& externals) {
   const compiler::Program& p = *st.program;
-  std::vector<bool> results(p.rules.size(), false);
-  Evaluator ev(st, externals, results);
+  std::vector<uint8_t> state(p.rules.size(), kRuleUnknown);
+  Evaluator ev(st, externals, state, true);
+  for (size_t r = 0; r < p.rules.size(); ++r) state[r] = ev.pre_condition(*p.rules[r].condition);
+  // A global rule known to fail decides its whole namespace.
+  std::vector<bool> failed_global(p.namespaces.size(), false);
+  for (size_t r = 0; r < p.rules.size(); ++r)
+    if (p.rules[r].info.is_global && state[r] == kRuleFalse) failed_global[p.rule_namespace[r]] = true;
+  for (size_t r = 0; r < p.rules.size(); ++r)
+    if (failed_global[p.rule_namespace[r]]) state[r] = kRuleFalse;
+  return state;
+}
+
+std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>& externals,
+                                 const std::vector<uint8_t>* known) {
+  const compiler::Program& p = *st.program;
+  std::vector<uint8_t> results(p.rules.size(), kRuleFalse);
+  Evaluator ev(st, externals, results, false);
   std::vector<bool> unsatisfied_global(p.namespaces.size(), false);
   for (size_t r = 0; r < p.rules.size(); ++r) {
-    results[r] = ev.condition(*p.rules[r].condition);
-    if (p.rules[r].info.is_global && !results[r]) unsatisfied_global[p.rule_namespace[r]] = true;
+    // Rules the pre-filter settled keep that answer: their conditions do not read strings
+    // in a way that could change it.
+    bool match = (known && (*known)[r] != kRuleUnknown) ? (*known)[r] == kRuleTrue
+                                                     : ev.condition(*p.rules[r].condition);
+    results[r] = match ? kRuleTrue : kRuleFalse;
+    if (p.rules[r].info.is_global && !match) unsatisfied_global[p.rule_namespace[r]] = true;
   }
-  std::vector<bool> final_results = results;
+  std::vector<bool> final_results(p.rules.size());
   for (size_t r = 0; r < p.rules.size(); ++r)
-    if (unsatisfied_global[p.rule_namespace[r]]) final_results[r] = false;
+    final_results[r] = results[r] == kRuleTrue && !unsatisfied_global[p.rule_namespace[r]];
   return final_results;
 }
 

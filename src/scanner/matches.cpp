@@ -133,6 +133,7 @@ void resolve_matches(ScanState& st) {
   // candidate end.
   for (uint32_t a = 0; a < p.regex_atoms.size(); ++a) {
     if (!p.regex_atoms[a].pattern.expression.empty() || p.regex_atoms[a].from_factor) continue;
+    if (!st.string_needed[p.regex_atoms[a].string]) continue;
     auto& ends = st.regex_ends[a];
     if (ends.empty()) st.touched_atoms.push_back(a);
     ends.clear();

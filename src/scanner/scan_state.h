@@ -47,6 +47,7 @@ struct ScanState {
   std::vector<uint32_t> touched_atoms;
   std::vector<std::vector<MatchRec>> matches;  // per string, ascending offsets
   std::vector<bool> overflowed;                // per string: hit YARA's match limit
+  std::vector<uint8_t> string_needed;          // per string: its rule is not settled false
 
   std::vector<std::string> warnings;
   uint32_t max_matches = 1000000;

@@ -11,6 +11,8 @@
 // targets and never shared between threads.
 #include <hs/hs.h>
 
+#include <algorithm>
+
 #include "compiler/program.h"
 #include "harrier/harrier.h"
 #include "scanner/entry_point.h"
@@ -34,6 +36,7 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
   auto& st = *static_cast<scanner::ScanState*>(ctx);
   const compiler::Literal& lit = st.program->literals[id];
   for (const compiler::LiteralForm& f : lit.forms) {
+    if (!st.string_needed[f.string]) continue;
     auto& cands = st.literal_candidates[f.string];
     // Far past YARA's per-string limit there is nothing left to decide.
     if (cands.size() > 4ull * st.max_matches) continue;
@@ -41,6 +44,7 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
   }
   for (const compiler::FactorUse& use : lit.factors) {
+    if (!st.string_needed[st.program->regex_atoms[use.atom].string]) continue;
     auto& cands = st.regex_ends[use.atom];  // ends, or starts for gives_starts
     if (cands.size() > 4ull * st.max_matches) continue;
     if (cands.empty()) st.touched_atoms.push_back(use.atom);
@@ -62,6 +66,7 @@ int on_regex(unsigned id, unsigned long long from, unsigned long long to, unsign
   if (id >= compiler::kLiteralIdBase)
     return on_literal(id - compiler::kLiteralIdBase, from, to, flags, ctx);
   auto& st = *static_cast<scanner::ScanState*>(ctx);
+  if (!st.string_needed[st.program->regex_atoms[id].string]) return st.check_deadline() ? 1 : 0;
   auto& ends = st.regex_ends[id];
   if (ends.size() <= 4ull * st.max_matches) {
     if (ends.empty()) st.touched_atoms.push_back(id);
@@ -100,6 +105,7 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.literal_candidates.resize(p.strings.size());
   st.matches.resize(p.strings.size());
   st.overflowed.resize(p.strings.size());
+  st.string_needed.assign(p.strings.size(), 1);
   st.regex_ends.resize(p.regex_atoms.size());
 }
 
@@ -168,11 +174,24 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     last_error = "file too large for a single scan block";
     return ScanStatus::kError;
   }
+  // Rules settled before any string is verified (see prefilter_rules) need none of their
+  // strings. With -n every rule's strings are reported, so nothing is skipped.
+  std::vector<uint8_t> known;
+  if (options.report_non_matching) {
+    std::fill(st.string_needed.begin(), st.string_needed.end(), 1);
+  } else {
+    known = scanner::prefilter_rules(st, externals);
+    for (size_t k = 0; k < p.strings.size(); ++k)
+      st.string_needed[k] = known[p.strings[k].rule] != scanner::kRuleFalse;
+  }
+  bool any_needed = std::find(st.string_needed.begin(), st.string_needed.end(), 1) !=
+                    st.string_needed.end();
+
   const char* bytes = reinterpret_cast<const char*>(data.data());
   auto len = static_cast<unsigned>(data.size());
-  if (p.literal_db && len > 0)
+  if (p.literal_db && len > 0 && any_needed)
     hs_scan(p.literal_db.get(), bytes, len, 0, scratch.get(), on_literal, &st);
-  if (p.regex_db && len > 0 && !st.timed_out)
+  if (p.regex_db && len > 0 && any_needed && !st.timed_out)
     hs_scan(p.regex_db.get(), bytes, len, 0, scratch.get(), on_regex, &st);
   scanner::resolve_matches(st);
   warnings = st.warnings;
@@ -181,7 +200,8 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     last_error = st.error;
     return ScanStatus::kError;
   }
-  std::vector<bool> results = scanner::evaluate_rules(st, externals);
+  std::vector<bool> results =
+      scanner::evaluate_rules(st, externals, known.empty() ? nullptr : &known);
   ScanStatus status = st.timed_out ? ScanStatus::kTimeout : ScanStatus::kOk;
   if (st.timed_out) return status;
 

@@ -242,10 +242,7 @@ struct Builder {
       (cs == 1 ? p.max_span_narrow : p.max_span_wide) = span;
     }
 
-    std::vector<internal::NfaPiece> nfa_pieces;
-    for (const Piece& pc : p.pieces) nfa_pieces.push_back({pc.root, pc.gap_min, pc.gap_max});
-    p.narrow.build(ast, nfa_pieces, false, p.nocase, p.dotall);
-    p.wide.build(ast, nfa_pieces, true, p.nocase, p.dotall);
+    for (const Piece& pc : p.pieces) p.nfa_pieces.push_back({pc.root, pc.gap_min, pc.gap_max});
 
     CompileResult r;
     Program program;
@@ -275,7 +272,10 @@ int64_t Program::match_at(const uint8_t* data, size_t size, size_t pos, bool wid
 void Program::collect_starts(const uint8_t* data, size_t size, const std::vector<uint64_t>& ends,
                              bool wide, Scratch& scratch, std::vector<uint64_t>& starts) const {
   internal::forget(*impl_, scratch.impl());  // a new round of match_at calls follows
-  const internal::ReverseNfa& nfa = wide ? impl_->wide : impl_->narrow;
+  const Program::Impl& p = *impl_;
+  internal::ReverseNfa& nfa = wide ? p.wide : p.narrow;
+  std::call_once(wide ? p.wide_once : p.narrow_once,
+                 [&] { nfa.build(p.ast, p.nfa_pieces, wide, p.nocase, p.dotall); });
   nfa.collect(data, size, ends, wide ? impl_->max_span_wide : impl_->max_span_narrow,
               scratch.impl().nfa, starts);
 }

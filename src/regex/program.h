@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,13 @@ struct Program::Impl {
   bool greedy = false;  // RE_FLAGS_GREEDY: a later match replaces one at the same offset
   bool lazy = false;    // RE_FLAGS_UNGREEDY
   std::vector<internal::Piece> pieces;
-  internal::ReverseNfa narrow;  // collect_starts automata
-  internal::ReverseNfa wide;
+  // collect_starts automata, built on first use: most patterns of a large rule set never get
+  // a candidate, and building both automata for all of them dominated compile time.
+  std::vector<internal::NfaPiece> nfa_pieces;
+  mutable std::once_flag narrow_once;
+  mutable std::once_flag wide_once;
+  mutable internal::ReverseNfa narrow;
+  mutable internal::ReverseNfa wide;
   // Longest match YARA can report, in bytes, per mode; UINT64_MAX when unbounded.
   uint64_t max_span_narrow = 0;
   uint64_t max_span_wide = 0;

@@ -5,20 +5,22 @@ For every rule file under --rules:
   1. note the modules it imports (`import "pe"` ...);
   2. check whether yara compiles it, with the external variables signature-base expects
      (-d filename=... -d filepath=... -d extension=... -d filetype=... -d owner=...);
-  3. for every file yara compiles and that imports no module, check that harrier compiles it
-     too and prints exactly the same `-s` output on a set of targets.
+  3. for every file yara compiles, check that harrier compiles it too and prints exactly the
+     same `-s` output on a set of targets.
 
-Scanning is done in one run per tool: all module-free files that compile go on one command
+Scanning is done in one run per tool: all files that compile go on one command
 line, each in its own namespace (`nsN:file`), with -e so every match can be traced back to its
 file. Output blocks (a rule line and its string lines) are compared per file, sorted, since
 directory scans are multi-threaded.
 
 Targets: the directories given with --targets, or, by default, a set built on the fly: a few
 small ELF files from /usr/bin plus "planted" files made of the literal strings of the rules
-themselves (text and plain hex strings, ascii and wide), so that many rules actually fire.
+themselves (text and plain hex strings, ascii and wide), so that many rules actually fire;
+files whose rules import modules get their strings planted after a real PE file (libwine,
+from scripts/corpus), and a few such PE files are scanned as they are.
 --build-targets DIR keeps that set.
 
-One test per module-free file that yara compiles (plus one per file yara rejects that harrier
+One test per file that yara compiles (plus one per file yara rejects that harrier
 accepts or vice versa is not counted: only yara's verdict defines the set). Last line:
 "N passed, M failed".
 """
@@ -100,10 +102,31 @@ def pe_header():
     return bytes(mz) + b"PE\0\0" + struct.pack("<HHIIIHH", 0x14C, 0, 0, 0, 0, 0, 0x102) + b"\0" * 64
 
 
+def real_pe_files(limit=4):
+    """A few small real PE files (libwine, from scripts/corpus), or none without a corpus."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([os.path.join(root, "scripts", "corpus")], capture_output=True, text=True)
+    if r.returncode != 0:
+        return []
+    d = os.path.join(r.stdout.strip(), "pe")
+    out = []
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        p = os.path.join(d, name)
+        if 30000 < os.path.getsize(p) < 150000:
+            out.append(p)
+    return out[:: max(1, len(out) // limit)][:limit]
+
+
 def build_targets(rules_files, outdir, max_elf=6):
     """Builds the default target set in outdir; returns the number of files."""
     os.makedirs(outdir, exist_ok=True)
     n = 0
+    # Rules that import pe get their strings planted after a real PE file (as an overlay), so
+    # that pe.* conditions see real headers, imports and resources.
+    pes = real_pe_files()
+    for p in pes:
+        shutil.copy(p, os.path.join(outdir, "pe_" + os.path.basename(p)))
+        n += 1
     # A few small real ELF executables.
     elfs = []
     for name in sorted(os.listdir("/usr/bin")):
@@ -145,6 +168,9 @@ def build_targets(rules_files, outdir, max_elf=6):
         body = b"\n".join(chunks)[:150000]
         base = os.path.splitext(os.path.basename(path))[0]
         head = pe_header() if re.search(r"0x5a4d|0x5A4D|MZ", src) else b""
+        if pes and IMPORT_RE.search(src):
+            with open(pes[n % len(pes)], "rb") as fh:
+                head = fh.read()
         with open(os.path.join(outdir, "planted_" + base + ".bin"), "wb") as f:
             f.write(head + b"\0" * 16 + body + b"\0" * 16)
         n += 1
@@ -220,7 +246,7 @@ def main():
         empty = os.path.join(work, "empty")
         open(empty, "wb").close()
 
-        # 1. Which files does yara compile? (and harrier, for the module-free ones)
+        # 1. Which files does yara compile? (and harrier, of those)
         # Files are compiled in batches (each in its own namespace); a failing batch names the
         # broken file(s) in its errors, which are set aside before the batch is tried again.
         # A failure naming none of the batch's files falls back to one run per file.
@@ -257,7 +283,7 @@ def main():
             for v in ex.map(lambda b: batch_compile(yara_cmd, b), chunks(files, args.jobs)):
                 for f, r in v.items():
                     results[f][0] = r
-            mf = [f for f in files if results[f][0][0] == 0 and not modules[f]]
+            mf = [f for f in files if results[f][0][0] == 0]
             for v in ex.map(lambda b: batch_compile(harrier_cmd, b), chunks(mf, args.jobs)):
                 for f, r in v.items():
                     results[f][1] = r
@@ -265,9 +291,9 @@ def main():
 
         yara_ok = [f for f in files if results[f][0][0] == 0]
         yara_bad = [f for f in files if results[f][0][0] != 0]
-        module_free_ok = [f for f in yara_ok if not modules[f]]
-        harrier_ok = [f for f in module_free_ok if results[f][1][0] == 0]
-        harrier_bad = [f for f in module_free_ok if results[f][1][0] != 0]
+        compiled_ok = list(yara_ok)  # every module signature-base uses is supported
+        harrier_ok = [f for f in compiled_ok if results[f][1][0] == 0]
+        harrier_bad = [f for f in compiled_ok if results[f][1][0] != 0]
 
         # 2. Targets.
         if args.targets:
@@ -278,15 +304,15 @@ def main():
             ntargets = build_targets(files, tdir)
             targets = [os.path.abspath(tdir)]
 
-        # 3. One scan per tool and target over all module-free files, namespaced by index.
-        ns_of = {f: "f%d" % i for i, f in enumerate(module_free_ok)}
+        # 3. One scan per tool and target over all files yara compiles, namespaced by index.
+        ns_of = {f: "f%d" % i for i, f in enumerate(compiled_ok)}
         file_of = {v: k for k, v in ns_of.items()}
         y_blocks, h_blocks = {}, {}
         scan_problems = []
         t_scan = time.time()
         for t in targets:
             rec = ["-r"] if os.path.isdir(t) else []
-            yargs = ["-w", "-e", "-s"] + rec + EXTERNALS + ["%s:%s" % (ns_of[f], f) for f in module_free_ok] + [t]
+            yargs = ["-w", "-e", "-s"] + rec + EXTERNALS + ["%s:%s" % (ns_of[f], f) for f in compiled_ok] + [t]
             hargs = ["-w", "-e", "-s"] + rec + EXTERNALS + ["%s:%s" % (ns_of[f], f) for f in harrier_ok] + [t]
             y = run(yara_cmd + yargs)
             if y[0] != 0:
@@ -300,10 +326,10 @@ def main():
                 h_blocks.setdefault(ns, []).extend(bl)
         t_scan = time.time() - t_scan
 
-        # 4. Verdicts, one per module-free file yara compiles.
+        # 4. Verdicts, one per file yara compiles.
         passed = failed = 0
         fired = 0
-        for f in module_free_ok:
+        for f in compiled_ok:
             name = os.path.basename(f)
             ns = ns_of[f]
             yb = sorted(y_blocks.get(ns, []))
@@ -354,8 +380,8 @@ def main():
             reasons[key] = reasons.get(key, 0) + 1
         for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])[:6]:
             print("  yara rejects %3d: %s" % (v, k[:120]))
-        print("module-free files yara compiles: %d; harrier compiles %d of them" % (
-            len(module_free_ok), len(harrier_ok)))
+        print("files yara compiles: %d; harrier compiles %d of them" % (
+            len(compiled_ok), len(harrier_ok)))
         print("targets: %d files; %d rule files fire on them (%d rule matches from yara)" % (
             ntargets, fired, sum(len(v) for v in y_blocks.values())))
         print("compat: compile checks %.1fs, scans %.1fs, total %.1fs" % (

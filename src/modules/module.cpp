@@ -53,12 +53,15 @@ namespace {
 
 // YARA's yr_object_print_data: tabs for depth, `name = value`, arrays as `[i]`, dictionary
 // keys bare, undefined values as YR_UNDEFINED, functions skipped, non-printable string
-// bytes as \xNN.
+// bytes as \xNN. Member order follows YARA's storage: a structure built from declarations
+// keeps its members in a list that each new member is pushed onto the front of, so it
+// prints in reverse declaration order; array items and dictionary values are copies of the
+// prototype, and copying reverses the list again (`in_item`).
 class Printer {
  public:
   std::string out;
 
-  void print(const Object* o, const Decl& decl, int indent, bool with_name) {
+  void print(const Object* o, const Decl& decl, int indent, bool with_name, bool in_item = false) {
     std::string tabs(static_cast<size_t>(std::min(indent, 31)), '\t');
     if (with_name && decl.kind != Kind::kFunction) out += tabs + decl.name;
     switch (decl.kind) {
@@ -102,10 +105,11 @@ class Printer {
         break;
       }
       case Kind::kStruct:
-        for (size_t k = 0; k < decl.members.size(); ++k) {
+        for (size_t n = 0; n < decl.members.size(); ++n) {
+          size_t k = in_item ? n : decl.members.size() - 1 - n;
           if (decl.members[k].kind == Kind::kFunction) continue;
           out += "\n";
-          print(o ? &o->member(k) : nullptr, decl.members[k], indent + 1, true);
+          print(o ? &o->member(k) : nullptr, decl.members[k], indent + 1, true, in_item);
         }
         break;
       case Kind::kArray:
@@ -114,14 +118,14 @@ class Printer {
           const Object* item = o->item(k);
           if (!item) continue;
           out += "\n" + tabs + "\t[" + std::to_string(k) + "]";
-          print(item, *decl.element, indent + 1, false);
+          print(item, *decl.element, indent + 1, false, true);
         }
         break;
       case Kind::kDict:
         if (!o) break;
         for (size_t k = 0; k < o->size(); ++k) {
           out += "\n" + tabs + "\t" + o->key(k);
-          print(o->item(k), *decl.element, indent + 1, false);
+          print(o->item(k), *decl.element, indent + 1, false, true);
         }
         break;
       case Kind::kFunction:

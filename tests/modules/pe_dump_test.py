@@ -26,6 +26,8 @@ declaration order); array items by index and dictionary entries in order.
 """
 
 import argparse
+import concurrent.futures
+import difflib
 import os
 import subprocess
 import sys
@@ -170,6 +172,7 @@ def main():
     ap.add_argument("--module-dump", required=True)
     ap.add_argument("--yara", default="yara")
     ap.add_argument("--show", type=int, default=5, help="differences to print in full")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--yara-cache", help="directory keeping yara's output between runs")
     ap.add_argument("corpus", nargs="*")
     args = ap.parse_args()
@@ -189,9 +192,8 @@ def main():
         for start in range(0, len(files), 64):
             batch = files[start:start + 64]
             ours = split_dumps(run([args.module_dump, "pe"] + batch).stdout, len(batch))
-            theirs = []
-            for f in batch:
-                theirs.append(yara_dump(args, rule.name, f))
+            with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+                theirs = list(pool.map(lambda f: yara_dump(args, rule.name, f), batch))
             if ours is None:
                 print("pe_dump_test: module_dump output could not be split per file")
                 return 1
@@ -209,7 +211,6 @@ def main():
                     print("DIFF %s" % f)
                     if shown < args.show:
                         shown += 1
-                        import difflib
                         for line in list(difflib.unified_diff(rb, ra, "yara", "harrier",
                                                               lineterm="", n=2))[:40]:
                             print("    " + line)

@@ -88,7 +88,7 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
   for (uint32_t a : atoms) {
     const auto& atom = st.program->regex_atoms[a];
     auto& ends = st.regex_ends[a];
-    std::sort(ends.begin(), ends.end());
+    if (!std::is_sorted(ends.begin(), ends.end())) std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
     if (atom.factor_gives_starts) {
       direct = false;

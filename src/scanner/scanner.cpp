@@ -48,15 +48,24 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     auto& cands = st.regex_ends[use.atom];  // ends, or starts for gives_starts
     if (cands.size() > 4ull * st.max_matches) continue;
     if (cands.empty()) st.touched_atoms.push_back(use.atom);
+    uint64_t first, last;
     if (use.gives_starts) {
       uint64_t begin = to - lit.bytes.size();
       if (begin < use.min_tail) continue;
-      uint64_t first = begin >= use.max_tail ? begin - use.max_tail : 0;
-      for (uint64_t s = first; s <= begin - use.min_tail; ++s) cands.push_back(s);
+      first = begin >= use.max_tail ? begin - use.max_tail : 0;
+      last = begin - use.min_tail;
     } else {
-      uint64_t last = std::min<uint64_t>(to + use.max_tail, st.size);
-      for (uint64_t e = to + use.min_tail; e <= last; ++e) cands.push_back(e);
+      first = to + use.min_tail;
+      last = std::min<uint64_t>(to + use.max_tail, st.size);
     }
+    // Hits of one factor come in ascending order, so consecutive windows overlap: push only
+    // what the previous window did not, which keeps the list sorted and duplicate-free.
+    auto& window = st.atom_window[use.atom];
+    if (!cands.empty() && first >= window.first && first <= window.second + 1)
+      first = window.second + 1;
+    for (uint64_t v = first; v <= last; ++v) cands.push_back(v);
+    if (last >= first || cands.empty()) window = {first, last};
+    else window.second = std::max(window.second, last);
   }
   return st.check_deadline() ? 1 : 0;
 }
@@ -107,6 +116,7 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.overflowed.resize(p.strings.size());
   st.string_needed.assign(p.strings.size(), 1);
   st.regex_ends.resize(p.regex_atoms.size());
+  st.atom_window.resize(p.regex_atoms.size());
 }
 
 Scanner::~Scanner() = default;

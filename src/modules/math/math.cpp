@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "modules/module.h"
 
@@ -63,10 +64,31 @@ Histogram histogram(const uint8_t* p, size_t n) {
   return h;
 }
 
+// Rule sets ask for the same range again and again (signature-base has math.entropy,
+// math.mean and math.deviation of `500, filesize-500` side by side, and conditions are
+// evaluated twice, see scanner/evaluate.h): histograms are kept per file and range.
+class MathInstance : public Instance {
+ public:
+  using Instance::Instance;
+  static constexpr size_t kMaxCached = 8;
+  struct Entry {
+    const uint8_t* data;
+    size_t size;
+    Histogram h;
+  };
+  std::vector<Entry> cache;
+};
+
 std::optional<Histogram> range_histogram(const CallContext& ctx, size_t first_arg) {
   auto r = range(ctx, ctx.int_arg(first_arg), ctx.int_arg(first_arg + 1));
   if (!r) return std::nullopt;
-  return histogram(r->data, r->size);
+  auto* inst = static_cast<MathInstance*>(ctx.instance);
+  if (!inst) return histogram(r->data, r->size);
+  for (const auto& e : inst->cache)
+    if (e.data == r->data && e.size == r->size) return e.h;
+  Histogram h = histogram(r->data, r->size);
+  if (inst->cache.size() < MathInstance::kMaxCached) inst->cache.push_back({r->data, r->size, h});
+  return h;
 }
 
 Histogram whole_histogram(const CallContext& ctx) {
@@ -301,7 +323,7 @@ CallResult to_string_base(CallContext& ctx) {
 }
 
 std::unique_ptr<Instance> load(const Module& self, const uint8_t*, size_t) {
-  auto inst = std::make_unique<Instance>(self);
+  auto inst = std::make_unique<MathInstance>(self);
   inst->root["MEAN_BYTES"].set_float(127.5);
   return inst;
 }

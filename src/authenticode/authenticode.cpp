@@ -759,6 +759,16 @@ std::string to_hex(std::span<const uint8_t> bytes) {
   return s;
 }
 
+std::optional<Certificate> certificate_from_der(std::span<const uint8_t> der) {
+  if (der.empty() || der.size() > INT_MAX) return std::nullopt;
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, Deleter<X509_free>> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  std::optional<Certificate> out;
+  if (x) out = certificate_info(x.get());
+  ERR_clear_error();
+  return out;
+}
+
 std::optional<PeLayout> locate(std::span<const uint8_t> file) {
   if (file.size() < 0x40 || file[0] != 'M' || file[1] != 'Z') return std::nullopt;
   uint64_t pe = le32(file, 0x3c);

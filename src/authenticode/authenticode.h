@@ -168,4 +168,9 @@ std::optional<std::vector<uint8_t>> image_digest(std::span<const uint8_t> file,
 
 std::string to_hex(std::span<const uint8_t> bytes);
 
+// One DER X.509 certificate described the way signatures' certificates are (thumbprints,
+// names, serial, validity, self-signed). Nothing if it does not decode. For callers that hold
+// certificates from elsewhere: triage's trust anchors and catalog signers.
+std::optional<Certificate> certificate_from_der(std::span<const uint8_t> der);
+
 }  // namespace harrier::authenticode

@@ -19,6 +19,8 @@
 
 #include "cli/commands.h"
 #include "cli/console.h"
+#include "cli/hunt_command.h"
+#include "cli/triage_command.h"
 #include "harrier/harrier.h"
 
 namespace harrier::cli {
@@ -32,7 +34,9 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"scan", run_scan, "scan files or directories with YARA rules (a drop-in for `yara`)"},
+    {"triage", run_triage, "verify Authenticode signatures of PE files and triage their signing"},
     {"compile", run_compile, "compile rules into a file for `scan -C`"},
+    {"hunt", run_hunt, "look for Duqu, Duqu 2.0 and Stuxnet on a mounted Windows system"},
     {"version", run_version, "print the version"},
 };
 

@@ -180,6 +180,7 @@ bool Compiler::Impl::build_rule(
   ctx.modules = &visible_modules;
   ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
+  out.has_side_effects = ctx.side_effects;
   if (!out.condition) {
     visible.erase(rule.name);
     order.pop_back();

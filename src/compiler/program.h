@@ -93,6 +93,9 @@ struct CompiledRule {
   RuleInfo info;
   std::vector<uint32_t> strings;  // indices into Program::strings, declaration order
   NodePtr condition;
+  // The condition calls a function with side effects (console.log): it is evaluated in
+  // full, in order, on every scan, whatever pre-filtering could decide.
+  bool has_side_effects = false;
 };
 
 struct ExternalVar {

@@ -770,6 +770,10 @@ class Resolver {
     Type result = fn->result == 'f' ? Type::kFloat
                   : fn->result == 's' ? Type::kString
                                       : Type::kInt;
+    if (const modules::Module* console = modules::find_module("console")) {
+      for (const auto& m : console->decl->members)
+        if (&m == callee->decl) ctx_.side_effects = true;
+    }
     auto n = make(NodeOp::kCall, result);
     n->fn = fn;
     n->decl = callee->decl;

@@ -44,6 +44,8 @@ struct ResolveContext {
   std::vector<bool> single_match;
   // Out: wildcard rule sets used (`rule_*`); YARA forbids later rules matching them.
   std::vector<std::string> wildcard_rule_sets;
+  // Out: the condition calls a function with side effects (the console module's).
+  bool side_effects = false;
   size_t max_loop_slots = 0;
   std::vector<rules::Diagnostic> diags;
 };

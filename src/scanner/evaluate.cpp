@@ -789,13 +789,14 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
   const compiler::Program& p = *st.program;
   std::vector<uint8_t> state(p.rules.size(), kRuleUnknown);
   Evaluator ev(st, externals, state, true);
-  for (size_t r = 0; r < p.rules.size(); ++r) state[r] = ev.pre_condition(*p.rules[r].condition);
+  for (size_t r = 0; r < p.rules.size(); ++r)
+    state[r] = p.rules[r].has_side_effects ? kRuleUnknown : ev.pre_condition(*p.rules[r].condition);
   // A global rule known to fail decides its whole namespace.
   std::vector<bool> failed_global(p.namespaces.size(), false);
   for (size_t r = 0; r < p.rules.size(); ++r)
     if (p.rules[r].info.is_global && state[r] == kRuleFalse) failed_global[p.rule_namespace[r]] = true;
   for (size_t r = 0; r < p.rules.size(); ++r)
-    if (failed_global[p.rule_namespace[r]]) state[r] = kRuleFalse;
+    if (failed_global[p.rule_namespace[r]] && !p.rules[r].has_side_effects) state[r] = kRuleFalse;
   return state;
 }
 

@@ -72,6 +72,11 @@ enum Table : int {
 };
 
 constexpr uint32_t kMaxRows = 10000;
+// Constants and public keys are blobs copied into the module's data, and every row may
+// name the same blob, so 10,000 rows could copy a large file 10,000 times. Past this many
+// bytes per file the values are left undefined (their counts stay YARA's); YARA itself
+// would need gigabytes for such a file.
+constexpr size_t kMaxCopiedBytes = size_t{64} << 20;
 constexpr uint16_t kElementTypeString = 0x0e;
 constexpr uint32_t kTablesHeaderSize = 24;
 
@@ -158,6 +163,14 @@ class Walk {
   // custom attribute's type through them.
   std::optional<int64_t> typeref_, memberref_;
   unsigned typeref_row_ = 0, memberref_row_ = 0;
+  size_t copied_ = 0;  // blob bytes copied so far (kMaxCopiedBytes)
+
+  // Whether `n` more blob bytes may be copied.
+  bool budget(size_t n) {
+    if (n > kMaxCopiedBytes - copied_) return false;
+    copied_ += n;
+    return true;
+  }
 };
 
 std::optional<int64_t> Walk::table(Table table, uint32_t rows, int64_t pos) {
@@ -310,7 +323,9 @@ void Walk::constants(uint32_t rows, int64_t pos, unsigned row_size, unsigned par
     blob += h.size;
     // YARA's check is strict: a blob ending exactly at the end of the file is dropped.
     if (blob + h.length >= static_cast<int64_t>(b_.size())) continue;
-    ctx_.root["constants"].at(static_cast<size_t>(count++)).set(b_.view(blob, h.length));
+    if (budget(h.length))
+      ctx_.root["constants"].at(static_cast<size_t>(count)).set(b_.view(blob, h.length));
+    ++count;
   }
   ctx_.root["number_of_constants"].set(count);
 }
@@ -414,7 +429,7 @@ void Walk::assembly_refs(uint32_t rows, int64_t pos, unsigned row_size) {
     blob += h.size;
     // A bad key blob also leaves the name unset: YARA moves on to the next row.
     if (h.size == 0 || !b_.fits(blob, h.length)) continue;
-    if (h.length > 0) ref["public_key_or_token"].set(b_.view(blob, h.length));
+    if (h.length > 0 && budget(h.length)) ref["public_key_or_token"].set(b_.view(blob, h.length));
     if (auto name = string_at(pos + 12 + l_.blob)) ref["name"].set(*name);
   }
   ctx_.root["number_of_assembly_refs"].set(int64_t{k});

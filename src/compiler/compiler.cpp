@@ -16,6 +16,7 @@
 #include "compiler/compiler_impl.h"
 #include "compiler/database.h"
 #include "compiler/database_cache.h"
+#include "compiler/guards.h"
 #include "compiler/hex_factor.h"
 #include "compiler/literals.h"
 #include "compiler/program.h"
@@ -181,6 +182,7 @@ bool Compiler::Impl::build_rule(
   ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
   out.has_side_effects = ctx.side_effects;
+  if (out.condition) out.guards = compiler::find_guards(*out.condition);
   if (!out.condition) {
     visible.erase(rule.name);
     order.pop_back();

@@ -89,6 +89,20 @@ struct HsDatabaseDeleter {
 };
 using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
 
+// A cheap test that must hold for a rule to match: a top-level conjunct of its condition
+// comparing `filesize` or an integer read at a constant offset (`uint16(0) == 0x5a4d`) with a
+// constant. Checked before the condition tree is touched, so a rule set of thousands of
+// rules costs a few nanoseconds per rule on files of the wrong type or size.
+struct Guard {
+  bool filesize = false;  // else a read of read_size bytes at `offset`
+  uint8_t read_size = 1;
+  bool read_signed = false;
+  bool read_big_endian = false;
+  int64_t offset = 0;
+  NodeOp op = NodeOp::kEq;  // subject op constant
+  int64_t constant = 0;
+};
+
 struct CompiledRule {
   RuleInfo info;
   std::vector<uint32_t> strings;  // indices into Program::strings, declaration order
@@ -96,6 +110,7 @@ struct CompiledRule {
   // The condition calls a function with side effects (console.log): it is evaluated in
   // full, in order, on every scan, whatever pre-filtering could decide.
   bool has_side_effects = false;
+  std::vector<Guard> guards;  // all must hold (or the rule is false); see Guard
 };
 
 struct ExternalVar {

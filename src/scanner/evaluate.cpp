@@ -14,6 +14,7 @@
 // Integer arithmetic wraps (done in uint64) where C would be undefined.
 #include "scanner/evaluate.h"
 
+#include "compiler/guards.h"
 #include "compiler/hex_factor.h"
 
 #include <cfloat>
@@ -789,8 +790,14 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
   const compiler::Program& p = *st.program;
   std::vector<uint8_t> state(p.rules.size(), kRuleUnknown);
   Evaluator ev(st, externals, state, true);
-  for (size_t r = 0; r < p.rules.size(); ++r)
-    state[r] = p.rules[r].has_side_effects ? kRuleUnknown : ev.pre_condition(*p.rules[r].condition);
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const compiler::CompiledRule& rule = p.rules[r];
+    if (rule.has_side_effects) continue;  // stays unknown: evaluated in full, in order
+    bool guarded_out = false;
+    for (const compiler::Guard& g : rule.guards)
+      if (!compiler::guard_holds(g, st.data, st.size)) guarded_out = true;
+    state[r] = guarded_out ? kRuleFalse : ev.pre_condition(*rule.condition);
+  }
   // A global rule known to fail decides its whole namespace.
   std::vector<bool> failed_global(p.namespaces.size(), false);
   for (size_t r = 0; r < p.rules.size(); ++r)

@@ -76,6 +76,22 @@ void verify_literals(ScanState& st, uint32_t string) {
   cands.clear();
 }
 
+// Factor hits give windows of candidate offsets; literals of one factor (case variants,
+// forms) interleave, so windows are merged here, then spelled out in ascending order.
+void expand_windows(std::vector<std::pair<uint64_t, uint64_t>>& windows, std::vector<uint64_t>& out) {
+  if (windows.empty()) return;
+  if (!std::is_sorted(windows.begin(), windows.end())) std::sort(windows.begin(), windows.end());
+  uint64_t next = 0;  // first offset not yet written
+  bool any = !out.empty();
+  if (any) next = out.back() + 1;
+  for (const auto& [first, last] : windows) {
+    for (uint64_t v = any ? std::max(first, next) : first; v <= last; ++v) out.push_back(v);
+    if (!any || last + 1 > next) next = last + 1;
+    any = true;
+  }
+  windows.clear();
+}
+
 void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>& atoms) {
   const auto& s = st.program->strings[string];
   const regex::Program& prog = *s.program;
@@ -89,6 +105,7 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
     size_t before = starts.size();
     const auto& atom = st.program->regex_atoms[a];
     auto& ends = st.regex_ends[a];
+    expand_windows(st.atom_windows[a], ends);
     if (!std::is_sorted(ends.begin(), ends.end())) std::sort(ends.begin(), ends.end());
     ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
     if (atom.factor_gives_starts) {
@@ -170,7 +187,10 @@ void resolve_matches(ScanState& st) {
     while (i < st.touched_atoms.size() && p.regex_atoms[st.touched_atoms[i]].string == string)
       group.push_back(st.touched_atoms[i++]);
     if (!st.timed_out) verify_regexes(st, string, group);
-    for (uint32_t a : group) st.regex_ends[a].clear();
+    for (uint32_t a : group) {
+      st.regex_ends[a].clear();
+      st.atom_windows[a].clear();
+    }
   }
   st.touched_strings.clear();
   st.touched_atoms.clear();

@@ -43,7 +43,8 @@ struct ScanState {
 
   std::vector<std::vector<LiteralCandidate>> literal_candidates;  // per string
   std::vector<std::vector<uint64_t>> regex_ends;                  // per regex atom
-  std::vector<std::pair<uint64_t, uint64_t>> atom_window;  // per atom: last factor window pushed
+  // Per factor atom: windows [first, last] of candidate ends (or starts) from factor hits.
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> atom_windows;
   std::vector<uint32_t> touched_strings;  // strings with candidates, to reset cheaply
   std::vector<uint32_t> touched_atoms;
   std::vector<std::vector<MatchRec>> matches;  // per string, ascending offsets

@@ -45,9 +45,10 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
   }
   for (const compiler::FactorUse& use : lit.factors) {
     if (!st.string_needed[st.program->regex_atoms[use.atom].string]) continue;
-    auto& cands = st.regex_ends[use.atom];  // ends, or starts for gives_starts
-    if (cands.size() > 4ull * st.max_matches) continue;
-    if (cands.empty()) st.touched_atoms.push_back(use.atom);
+    // Windows of candidate ends (or starts, for gives_starts); resolve_matches merges them.
+    auto& windows = st.atom_windows[use.atom];
+    if (windows.size() > 4ull * st.max_matches) continue;
+    if (windows.empty()) st.touched_atoms.push_back(use.atom);
     uint64_t first, last;
     if (use.gives_starts) {
       uint64_t begin = to - lit.bytes.size();
@@ -58,14 +59,12 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
       first = to + use.min_tail;
       last = std::min<uint64_t>(to + use.max_tail, st.size);
     }
-    // Hits of one factor come in ascending order, so consecutive windows overlap: push only
-    // what the previous window did not, which keeps the list sorted and duplicate-free.
-    auto& window = st.atom_window[use.atom];
-    if (!cands.empty() && first >= window.first && first <= window.second + 1)
-      first = window.second + 1;
-    for (uint64_t v = first; v <= last; ++v) cands.push_back(v);
-    if (last >= first || cands.empty()) window = {first, last};
-    else window.second = std::max(window.second, last);
+    if (first > last) continue;
+    // Hits of one literal come in ascending order: extend the last window when they overlap.
+    if (!windows.empty() && first >= windows.back().first && first <= windows.back().second + 1)
+      windows.back().second = std::max(windows.back().second, last);
+    else
+      windows.push_back({first, last});
   }
   return st.check_deadline() ? 1 : 0;
 }
@@ -116,7 +115,7 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.overflowed.resize(p.strings.size());
   st.string_needed.assign(p.strings.size(), 1);
   st.regex_ends.resize(p.regex_atoms.size());
-  st.atom_window.resize(p.regex_atoms.size());
+  st.atom_windows.resize(p.regex_atoms.size());
 }
 
 Scanner::~Scanner() = default;

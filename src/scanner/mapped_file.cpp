@@ -45,7 +45,9 @@ bool MappedFile::open(const std::string& path, std::string* error) {
     data_ = small_.data();
     size_ = got;
   } else {
-    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // MAP_POPULATE maps every page in one go: faulting 4 KiB at a time cost more than the
+    // scan itself on files in the page cache.
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) {
       ok = false;
     } else {

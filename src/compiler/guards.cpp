@@ -81,32 +81,35 @@ std::vector<Guard> find_guards(const Node& condition) {
   return out;
 }
 
+std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset,
+                                    uint8_t width, bool is_signed, bool big_endian) {
+  if (offset < 0) return std::nullopt;
+  uint64_t o = static_cast<uint64_t>(offset);
+  if (o >= size || size - o < width) return std::nullopt;
+  uint64_t raw = 0;
+  for (size_t k = 0; k < width; ++k) {
+    size_t shift = big_endian ? (width - 1 - k) * 8 : k * 8;
+    raw |= static_cast<uint64_t>(data[o + k]) << shift;
+  }
+  if (!is_signed) return static_cast<int64_t>(raw);
+  switch (width) {
+    case 1:
+      return static_cast<int8_t>(raw);
+    case 2:
+      return static_cast<int16_t>(raw);
+    default:
+      return static_cast<int32_t>(raw);
+  }
+}
+
 bool guard_holds(const Guard& g, const uint8_t* data, size_t size) {
   int64_t v;
   if (g.filesize) {
     v = static_cast<int64_t>(size);
   } else {
-    uint64_t o = static_cast<uint64_t>(g.offset);
-    if (o >= size || size - o < g.read_size) return false;
-    uint64_t raw = 0;
-    for (size_t k = 0; k < g.read_size; ++k) {
-      size_t shift = g.read_big_endian ? (g.read_size - 1 - k) * 8 : k * 8;
-      raw |= static_cast<uint64_t>(data[o + k]) << shift;
-    }
-    if (g.read_signed) {
-      switch (g.read_size) {
-        case 1:
-          v = static_cast<int8_t>(raw);
-          break;
-        case 2:
-          v = static_cast<int16_t>(raw);
-          break;
-        default:
-          v = static_cast<int32_t>(raw);
-      }
-    } else {
-      v = static_cast<int64_t>(raw);
-    }
+    auto r = read_integer(data, size, g.offset, g.read_size, g.read_signed, g.read_big_endian);
+    if (!r) return false;
+    v = *r;
   }
   switch (g.op) {
     case NodeOp::kEq:

@@ -181,31 +181,10 @@ class Evaluator : public modules::Host {
   Value read_int(const Node& n) {
     Value off = eval(*n.a);
     if (off.unknown()) return off;
-    if (off.undefined() || off.i < 0) return Value::undef();
-    uint64_t o = static_cast<uint64_t>(off.i);
-    if (o >= st_.size || st_.size - o < n.read_size) return Value::undef();
-    const uint8_t* p = st_.data + o;
-    uint64_t raw = 0;
-    for (size_t k = 0; k < n.read_size; ++k) {
-      size_t shift = n.read_big_endian ? (n.read_size - 1 - k) * 8 : k * 8;
-      raw |= static_cast<uint64_t>(p[k]) << shift;
-    }
-    int64_t v;
-    if (n.read_signed) {
-      switch (n.read_size) {
-        case 1:
-          v = static_cast<int8_t>(raw);
-          break;
-        case 2:
-          v = static_cast<int16_t>(raw);
-          break;
-        default:
-          v = static_cast<int32_t>(raw);
-      }
-    } else {
-      v = static_cast<int64_t>(raw);
-    }
-    return Value::of_int(v);
+    if (off.undefined()) return Value::undef();
+    auto v = compiler::read_integer(st_.data, st_.size, off.i, n.read_size, n.read_signed,
+                                    n.read_big_endian);
+    return v ? Value::of_int(*v) : Value::undef();
   }
 
   Value external(uint32_t index) {

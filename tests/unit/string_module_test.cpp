@@ -8,112 +8,12 @@
 #include <vector>
 
 #include "modules/module.h"
+#include "module_call.h"
 
 namespace harrier::modules {
 namespace {
 
-// Calls a module function by name through a CallContext built by hand, as the evaluator
-// would: the overload is chosen by its argument letters.
-struct Arg {
-  char kind;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-};
-[[maybe_unused]] Arg I(int64_t v) {
-  return {'i', v, 0, ""};
-}
-[[maybe_unused]] Arg F(double v) {
-  return {'f', 0, v, ""};
-}
-[[maybe_unused]] Arg S(std::string v) {
-  return {'s', 0, 0, std::move(v)};
-}
-
-struct Expect {
-  CallResult::Kind kind;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-};
-[[maybe_unused]] Expect Undef() {
-  return {CallResult::kUndefined, 0, 0, ""};
-}
-[[maybe_unused]] Expect Int(int64_t v) {
-  return {CallResult::kInt, v, 0, ""};
-}
-[[maybe_unused]] Expect Flt(double v) {
-  return {CallResult::kFloat, 0, v, ""};
-}
-[[maybe_unused]] Expect Str(std::string v) {
-  return {CallResult::kString, 0, 0, std::move(v)};
-}
-
-struct Case {
-  std::string fn;
-  std::vector<Arg> args;
-  Expect want;
-};
-
-CallResult call(const Module& m, Instance* instance, const std::vector<uint8_t>& data,
-                const std::string& fn, const std::vector<Arg>& args, Host* host = nullptr) {
-  const Decl& root = *m.decl;
-  int index = root.member_index(fn);
-  if (index < 0) ADD_FAILURE() << "no function " << fn;
-  std::string letters;
-  std::vector<CallArg> call_args;
-  for (const Arg& a : args) {
-    letters += a.kind;
-    CallArg c;
-    c.i = a.i;
-    c.f = a.f;
-    c.s = a.s;
-    call_args.push_back(c);
-  }
-  for (const Overload& o : root.members[static_cast<size_t>(index)].overloads) {
-    if (o.args != letters) continue;
-    CallContext ctx;
-    ctx.args = call_args.data();
-    ctx.arg_count = call_args.size();
-    ctx.data = data.data();
-    ctx.size = data.size();
-    ctx.instance = instance;
-    ctx.host = host;
-    return o.impl(ctx);
-  }
-  ADD_FAILURE() << "no overload " << fn << "(" << letters << ")";
-  return CallResult::undefined();
-}
-
-std::string describe(const Case& c) {
-  std::string d = c.fn + "(";
-  for (size_t k = 0; k < c.args.size(); ++k) {
-    if (k) d += ", ";
-    const Arg& a = c.args[k];
-    if (a.kind == 'i') d += std::to_string(a.i);
-    if (a.kind == 'f') d += std::to_string(a.f);
-    if (a.kind == 's') d += "\"" + a.s + "\"";
-  }
-  return d + ")";
-}
-
-void check(const Module& m, Instance* instance, const std::vector<uint8_t>& data, const Case& c) {
-  CallResult r = call(m, instance, data, c.fn, c.args);
-  ASSERT_EQ(r.kind, c.want.kind) << describe(c);
-  switch (r.kind) {
-    case CallResult::kInt:
-      EXPECT_EQ(r.i, c.want.i) << describe(c);
-      break;
-    case CallResult::kFloat:
-      EXPECT_EQ(r.f, c.want.f) << describe(c);  // bit-exact: YARA's formulas, YARA's order
-      break;
-    case CallResult::kString:
-      EXPECT_EQ(r.s, c.want.s) << describe(c);
-      break;
-    case CallResult::kUndefined:
-      break;
-  }
-}
+using namespace test;  // NOLINT: the call helpers of module_call.h
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> cases = {

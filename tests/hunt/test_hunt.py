@@ -292,11 +292,21 @@ def catalog_check(harrier, corpus, work):
     for name in ("ndis.sys", "ksecdd.sys"):  # ksecdd.sys's version info names Microsoft
         shutil.copy(os.path.join(corpus, "pe", name), drivers)
     ndis = open(os.path.join(drivers, "ndis.sys"), "rb").read()
-    # A stand-in catalog: the member digest as a DER OCTET STRING inside a SEQUENCE.
-    member = b"\x04\x20" + authentihash(ndis)
-    write(os.path.join(root, "Windows", "System32", "CatRoot",
-                       "{F750E6C3-38EE-11D1-85E5-00C04FC295EE}", "nt5.cat"),
-          b"\x30" + bytes([len(member)]) + member)
+    # A real catalog (a signed certificate trust list, as MakeCat writes one) listing ndis.sys,
+    # signed by a throw-away self-signed certificate: triage verifies the catalog's signature.
+    sys.path.insert(0, os.path.join(HERE, "..", "triage"))
+    from test_triage import make_ctl  # noqa: E402 (shared with the triage test)
+    ctl = os.path.join(work, "ctl.der")
+    write(ctl, make_ctl([authentihash(ndis)]))
+    key, cert = os.path.join(work, "cat.key"), os.path.join(work, "cat.pem")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+         cert, "-days", "30", "-subj", "/CN=Harrier Test Catalog Signer"])
+    catalog = os.path.join(root, "Windows", "System32", "CatRoot",
+                           "{F750E6C3-38EE-11D1-85E5-00C04FC295EE}", "nt5.cat")
+    os.makedirs(os.path.dirname(catalog), exist_ok=True)
+    run(["openssl", "cms", "-sign", "-binary", "-nodetach", "-outform", "DER",
+         "-econtent_type", "1.3.6.1.4.1.311.10.1", "-in", ctl, "-signer", cert, "-inkey", key,
+         "-out", catalog])
     out = run([harrier, "hunt", "--format=ndjson", root])
     findings = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     codes = lambda name: {f["finding"] for f in findings if f["path"].endswith("/" + name)}

@@ -130,9 +130,9 @@ struct RuleResult {
 
 enum class ScanStatus {
   kOk,
-  kTimeout,       // -a expired; results so far were delivered
-  kAborted,       // the callback asked to stop
-  kError,         // could not read the target; see Scanner::last_error()
+  kTimeout,  // -a expired; results so far were delivered
+  kAborted,  // the callback asked to stop
+  kError,    // could not read the target; see Scanner::last_error()
 };
 
 struct ScanOptions {
@@ -182,5 +182,8 @@ class Scanner {
 };
 
 const char* version();
+
+// The modules rules may import (`import "pe"`), in harrier's order.
+std::vector<std::string> module_names();
 
 }  // namespace harrier

@@ -83,14 +83,14 @@ constexpr OptionSpec kScanOptions[] = {
      "pass FILE's content as extra data to MODULE (not supported: ignored with a warning)",
      "MODULE=FILE"},
     {kModuleNames, 'M', "module-names", ArgKind::kFlag, 1,
-     "show module names (yara 4.3; not supported: fails with a message)", ""},
+     "show the names of the available modules and exit", ""},
     {kNegate, 'n', "negate", ArgKind::kFlag, 1, "print only not satisfied rules (negate)", ""},
     {kNoFollowSymlinks, 'N', "no-follow-symlinks", ArgKind::kFlag, 1,
      "do not follow symlinks when scanning", ""},
     {kNoWarnings, 'w', "no-warnings", ArgKind::kFlag, 1, "disable warnings", ""},
     {kPrintMeta, 'm', "print-meta", ArgKind::kFlag, 1, "print metadata", ""},
     {kPrintModuleData, 'D', "print-module-data", ArgKind::kFlag, 1,
-     "print module data (not supported: ignored with a warning)", ""},
+     "print module data (as yara -D: every imported module, before the file's rules)", ""},
     {kPrintNamespace, 'e', "print-namespace", ArgKind::kFlag, 1, "print rules' namespace", ""},
     {kPrintStats, 'S', "print-stats", ArgKind::kFlag, 1,
      "print rules' statistics (not supported: ignored with a warning)", ""},
@@ -189,8 +189,9 @@ ScanCommandLine parse_scan_command_line(std::span<const std::string> args,
     return result;
   }
   if (a.flag(kModuleNames)) {
-    // yara 4.3 lists its modules and exits; the library has no way to list harrier's.
-    return fail("error: -M/--module-names is not supported by harrier.\n");
+    // yara 4.3 lists its modules, one per line, and exits.
+    for (const std::string& name : harrier::module_names()) result.out_text += name + "\n";
+    return result;
   }
   if (a.flag(kHelp)) {
     result.out_text = scan_help(program);

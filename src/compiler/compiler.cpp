@@ -30,12 +30,14 @@ namespace harrier {
 std::string Diagnostic::to_string() const {
   const char* kind = severity == Severity::kError ? "error" : "warning";
   if (!rule.empty())
-    return std::string(kind) + ": rule \"" + rule + "\" in " + file + "(" +
-           std::to_string(line) + "): " + message;
+    return std::string(kind) + ": rule \"" + rule + "\" in " + file + "(" + std::to_string(line) +
+           "): " + message;
   return file + "(" + std::to_string(line) + "): " + kind + ": " + message;
 }
 
-const char* version() { return "0.1.0"; }
+const char* version() {
+  return "0.1.0";
+}
 
 Compiler::Compiler() : impl_(std::make_unique<Impl>()) {}
 Compiler::~Compiler() = default;
@@ -70,11 +72,19 @@ bool Compiler::add_string(std::string_view source, const std::string& ns,
   return impl_->add(origin, std::string(source), ns);
 }
 
-const std::vector<Diagnostic>& Compiler::diagnostics() const { return impl_->diags; }
-bool Compiler::has_errors() const { return impl_->errors; }
-void Compiler::set_cache_enabled(bool enabled) { impl_->use_cache = enabled; }
+const std::vector<Diagnostic>& Compiler::diagnostics() const {
+  return impl_->diags;
+}
+bool Compiler::has_errors() const {
+  return impl_->errors;
+}
+void Compiler::set_cache_enabled(bool enabled) {
+  impl_->use_cache = enabled;
+}
 
-std::shared_ptr<const Rules> Compiler::build() { return impl_->build(); }
+std::shared_ptr<const Rules> Compiler::build() {
+  return impl_->build();
+}
 
 namespace {
 
@@ -135,8 +145,8 @@ bool Compiler::Impl::build_rule(
       // derive from it); base64 strings are judged as the regex they become.
       if (!decl.mods.base64 && !decl.mods.base64wide) {
         bool ascii = decl.mods.ascii || !decl.mods.wide;
-        auto atom = regex::internal::literal_atom(decl.value, ascii, decl.mods.wide,
-                                                  decl.mods.nocase);
+        auto atom =
+            regex::internal::literal_atom(decl.value, ascii, decl.mods.wide, decl.mods.nocase);
         if (atom.quality < regex::internal::kAtomWarningQuality)
           warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
       }
@@ -339,8 +349,14 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
 
 Rules::Rules(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Rules::~Rules() = default;
-size_t Rules::rule_count() const { return impl_->program.rules.size(); }
-const RuleInfo& Rules::rule(size_t index) const { return impl_->program.rules[index].info; }
-const std::vector<Diagnostic>& Rules::warnings() const { return impl_->warnings; }
+size_t Rules::rule_count() const {
+  return impl_->program.rules.size();
+}
+const RuleInfo& Rules::rule(size_t index) const {
+  return impl_->program.rules[index].info;
+}
+const std::vector<Diagnostic>& Rules::warnings() const {
+  return impl_->warnings;
+}
 
 }  // namespace harrier

@@ -123,12 +123,12 @@ struct Node {
   NodePtr body;
   uint32_t slot = 0;
 
-  const modules::Decl* decl = nullptr;       // kObject nodes and module members
-  const modules::Overload* fn = nullptr;     // kCall
-  std::vector<NodePtr> args;                 // kCall
+  const modules::Decl* decl = nullptr;    // kObject nodes and module members
+  const modules::Overload* fn = nullptr;  // kCall
+  std::vector<NodePtr> args;              // kCall
 
   std::shared_ptr<const regex::Program> regex;  // kMatches
-  bool regex_matches_empty = false;              // kMatches: an empty match is found anywhere
+  bool regex_matches_empty = false;             // kMatches: an empty match is found anywhere
 };
 
 }  // namespace harrier::compiler

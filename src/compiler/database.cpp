@@ -16,7 +16,9 @@
 namespace harrier::compiler {
 namespace {
 
-bool starts_with_nul(const Literal& lit) { return !lit.bytes.empty() && lit.bytes[0] == '\0'; }
+bool starts_with_nul(const Literal& lit) {
+  return !lit.bytes.empty() && lit.bytes[0] == '\0';
+}
 
 std::string escaped(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";

@@ -39,7 +39,9 @@ std::string hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-void put_u64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
+void put_u64(std::string& out, uint64_t v) {
+  out.append(reinterpret_cast<const char*>(&v), 8);
+}
 
 bool get_u64(std::string_view& in, uint64_t& v) {
   if (in.size() < 8) return false;
@@ -162,8 +164,8 @@ void store_databases(const std::string& dir, const std::string& key, const Progr
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::random_device rd;
-  std::string tmp = dir + "/." + key + "." + std::to_string(getpid()) + "." +
-                    std::to_string(rd()) + ".tmp";
+  std::string tmp =
+      dir + "/." + key + "." + std::to_string(getpid()) + "." + std::to_string(rd()) + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f.write(out.data(), static_cast<std::streamsize>(out.size()));

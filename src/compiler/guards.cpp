@@ -36,8 +36,8 @@ bool subject(const Node& n, Guard& g) {
     g.filesize = true;
     return true;
   }
-  if (n.op == NodeOp::kReadInt && n.a && n.a->op == NodeOp::kConstInt &&
-      n.a->type == Type::kInt && n.a->i >= 0) {
+  if (n.op == NodeOp::kReadInt && n.a && n.a->op == NodeOp::kConstInt && n.a->type == Type::kInt &&
+      n.a->i >= 0) {
     g.filesize = false;
     g.read_size = n.read_size;
     g.read_signed = n.read_signed;
@@ -81,8 +81,8 @@ std::vector<Guard> find_guards(const Node& condition) {
   return out;
 }
 
-std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset,
-                                    uint8_t width, bool is_signed, bool big_endian) {
+std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset, uint8_t width,
+                                    bool is_signed, bool big_endian) {
   if (offset < 0) return std::nullopt;
   uint64_t o = static_cast<uint64_t>(offset);
   if (o >= size || size - o < width) return std::nullopt;

@@ -16,8 +16,8 @@ namespace harrier::compiler {
 std::vector<Guard> find_guards(const Node& condition);
 
 // int8(o) ... uint32be(o): `width` bytes at `offset`, or nothing past the end of the data.
-std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset,
-                                    uint8_t width, bool is_signed, bool big_endian);
+std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset, uint8_t width,
+                                    bool is_signed, bool big_endian);
 
 // Whether `g` holds on the data. An unreadable offset makes the comparison undefined, and an
 // undefined conjunct makes the whole `and` false, so that is "does not hold" too.

@@ -40,7 +40,9 @@ struct Len {
   uint64_t max = 0;
 };
 
-uint64_t add(uint64_t a, uint64_t b) { return (a == kUnbounded || b == kUnbounded) ? kUnbounded : a + b; }
+uint64_t add(uint64_t a, uint64_t b) {
+  return (a == kUnbounded || b == kUnbounded) ? kUnbounded : a + b;
+}
 
 uint64_t mul(uint64_t a, int32_t n) {
   if (n == INT_MAX || a == kUnbounded) return a == 0 ? 0 : kUnbounded;
@@ -87,7 +89,9 @@ Len length(const Ast& ast, int32_t i) {
   }
 }
 
-bool is_plain_byte(const Node& n) { return n.type == NodeType::kLiteral; }
+bool is_plain_byte(const Node& n) {
+  return n.type == NodeType::kLiteral;
+}
 
 bool is_flood(const std::string& bytes) {
   std::set<uint8_t> distinct(bytes.begin(), bytes.end());
@@ -161,9 +165,7 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     Len l = length(ast, kids[i]);
     suffix[i] = {add(l.min, suffix[i + 1].min), add(l.max, suffix[i + 1].max)};
   }
-  auto window = [](const Len& l) {
-    return l.max == kUnbounded ? kUnbounded : l.max - l.min;
-  };
+  auto window = [](const Len& l) { return l.max == kUnbounded ? kUnbounded : l.max - l.min; };
 
   std::optional<HexFactor> best;
   bool best_flood = true;
@@ -187,11 +189,11 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
       f.min_tail = around.min;
       f.max_tail = around.max;
       bool flood = is_flood(bytes);
-      bool better = !best || (best_flood && !flood) ||
-                    (best_flood == flood &&
-                     (bytes.size() > best->bytes.size() ||
-                      (bytes.size() == best->bytes.size() &&
-                       f.max_tail - f.min_tail < best->max_tail - best->min_tail)));
+      bool better =
+          !best || (best_flood && !flood) ||
+          (best_flood == flood && (bytes.size() > best->bytes.size() ||
+                                   (bytes.size() == best->bytes.size() &&
+                                    f.max_tail - f.min_tail < best->max_tail - best->min_tail)));
       if (better) {
         best = f;
         best_flood = flood;

@@ -18,7 +18,6 @@ struct TextForm {
 };
 
 // The forms in YARA's verification order (index = priority).
-std::vector<TextForm> expand_text_string(std::string_view text,
-                                         const rules::StringModifiers& mods);
+std::vector<TextForm> expand_text_string(std::string_view text, const rules::StringModifiers& mods);
 
 }  // namespace harrier::compiler

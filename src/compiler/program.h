@@ -32,9 +32,9 @@ struct CompiledString {
   uint32_t rule = 0;
   rules::StringKind kind = rules::StringKind::kText;
   rules::StringModifiers mods;
-  std::string text;                        // kText: the plain bytes
-  std::optional<regex::Program> program;   // kHex, kRegex
-  bool greedy = false;                     // a later longer match replaces one at the same offset
+  std::string text;                       // kText: the plain bytes
+  std::optional<regex::Program> program;  // kHex, kRegex
+  bool greedy = false;                    // a later longer match replaces one at the same offset
   // YARA looks for a literal string used only as `$a at N` at offset N alone, and -f stops
   // a string used only as a boolean at its first match; both change what -s prints.
   std::optional<int64_t> fixed_offset;
@@ -80,7 +80,7 @@ struct RegexAtom {
   uint32_t string = 0;
   bool wide = false;
   regex::HsPattern pattern;
-  bool from_factor = false;  // candidates come from a literal factor, not from Vectorscan
+  bool from_factor = false;          // candidates come from a literal factor, not from Vectorscan
   bool factor_gives_starts = false;  // ... and they are starts, not ends
 };
 

@@ -50,7 +50,9 @@ NodePtr make(NodeOp op, Type type) {
   return n;
 }
 
-bool is_numeric(Type t) { return t == Type::kInt || t == Type::kFloat; }
+bool is_numeric(Type t) {
+  return t == Type::kInt || t == Type::kFloat;
+}
 
 // Wildcard match for sets: "$a*" matches every id starting with "$a"; otherwise equality.
 bool set_pattern_matches(const std::string& pattern, const std::string& id) {
@@ -84,8 +86,8 @@ class Resolver {
   void require(const NodePtr& n, Type t, const Expr& where, const char* op) {
     no_object(n);
     if (n->type != t)
-      fail(where.span, std::string("wrong type \"") + type_name(n->type) + "\" for " + op +
-                           " operator");
+      fail(where.span,
+           std::string("wrong type \"") + type_name(n->type) + "\" for " + op + " operator");
   }
 
   // A structure, array, dictionary or function used as a value: YARA's "wrong usage".
@@ -160,7 +162,8 @@ class Resolver {
           any = true;
         }
       }
-      if (!any) fail(p < set.spans.size() ? set.spans[p] : span, "undefined string \"" + pattern + "\"");
+      if (!any)
+        fail(p < set.spans.size() ? set.spans[p] : span, "undefined string \"" + pattern + "\"");
     }
     return out;
   }
@@ -262,7 +265,9 @@ class Resolver {
         r = i1 - i2;
         break;
       case NodeOp::kMul: {
-        auto mag = [](int64_t v) { return v < 0 ? -static_cast<uint64_t>(v) : static_cast<uint64_t>(v); };
+        auto mag = [](int64_t v) {
+          return v < 0 ? -static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+        };
         if (i2 != 0 && mag(i1) > static_cast<uint64_t>(INT64_MAX) / mag(i2)) overflow("*");
         r = static_cast<int64_t>(static_cast<uint64_t>(i1) * static_cast<uint64_t>(i2));
         break;
@@ -328,7 +333,8 @@ class Resolver {
 
   NodePtr range_bound(const Expr& e, const char* which) {
     NodePtr n = expr(e);
-    if (n->type != Type::kInt) fail(e.span, std::string("wrong type for range's ") + which + " bound");
+    if (n->type != Type::kInt)
+      fail(e.span, std::string("wrong type for range's ") + which + " bound");
     return n;
   }
 
@@ -408,8 +414,8 @@ class Resolver {
           var_decl = element;
         } else {
           if (e.vars.size() != 2)
-            fail(e.span, "iterator for \"" + name +
-                             "\" yields a key,value pair item on each iteration");
+            fail(e.span,
+                 "iterator for \"" + name + "\" yields a key,value pair item on each iteration");
           n->iter = Iter::kDict;
           var_type = Type::kString;
           second_type = leaf_type(*element);
@@ -509,8 +515,8 @@ class Resolver {
       }
       case Op::kStringOffset:
       case Op::kStringLength: {
-        auto n = make(e.op == Op::kStringOffset ? NodeOp::kStrOffset : NodeOp::kStrLength,
-                      Type::kInt);
+        auto n =
+            make(e.op == Op::kStringOffset ? NodeOp::kStrOffset : NodeOp::kStrLength, Type::kInt);
         n->index = string_index(e);
         if (e.a) {
           n->a = expr(*e.a);
@@ -767,9 +773,7 @@ class Resolver {
     for (const auto& o : callee->decl->overloads)
       if (o.args == letters) fn = &o;
     if (!fn) fail(e.span, "wrong arguments for function \"" + callee->decl->name + "\"");
-    Type result = fn->result == 'f' ? Type::kFloat
-                  : fn->result == 's' ? Type::kString
-                                      : Type::kInt;
+    Type result = fn->result == 'f' ? Type::kFloat : fn->result == 's' ? Type::kString : Type::kInt;
     if (const modules::Module* console = modules::find_module("console")) {
       for (const auto& m : console->decl->members)
         if (&m == callee->decl) ctx_.side_effects = true;
@@ -792,7 +796,7 @@ class Resolver {
   ResolveContext& ctx_;
   std::vector<LoopVar> loop_vars_;
   bool in_for_of_ = false;
-  size_t depth_ = 0;  // enclosing loops of either kind
+  size_t depth_ = 0;         // enclosing loops of either kind
   rules::Span object_span_;  // the last module name or member seen, for "wrong usage"
 };
 

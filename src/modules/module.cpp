@@ -4,6 +4,8 @@
 // function returning its description. Adding a module means adding one line here.
 #include "modules/module.h"
 
+#include "harrier/harrier.h"
+
 #include <cctype>
 #include <cinttypes>
 #include <cstdio>
@@ -24,7 +26,7 @@ Instance::Instance(const Module& module) : root(module.decl.get()) {}
 
 const std::vector<const Module*>& all_modules() {
   static const std::vector<const Module*> table = {
-      &pe_module(),     &elf_module(),    &math_module(),    &hash_module(),  &time_module(),
+      &pe_module(),     &elf_module(),     &math_module(),   &hash_module(),  &time_module(),
       &string_module(), &console_module(), &dotnet_module(), &magic_module(),
   };
   return table;
@@ -85,8 +87,10 @@ class Printer {
         break;
       case Kind::kString: {
         const std::string* s = nullptr;
-        if (decl.string_constant) s = &*decl.string_constant;
-        else if (o && o->defined()) s = &o->string_value();
+        if (decl.string_constant)
+          s = &*decl.string_constant;
+        else if (o && o->defined())
+          s = &o->string_value();
         if (!s) {
           out += " = YR_UNDEFINED";
           break;
@@ -143,3 +147,11 @@ std::string print_module_data(const Instance& instance) {
 }
 
 }  // namespace harrier::modules
+
+namespace harrier {
+std::vector<std::string> module_names() {
+  std::vector<std::string> out;
+  for (const modules::Module* m : modules::all_modules()) out.push_back(m->name);
+  return out;
+}
+}  // namespace harrier

@@ -104,8 +104,7 @@ struct CallContext {
 struct Module {
   std::string name;
   std::shared_ptr<const Decl> decl;  // a kStruct named after the module
-  std::unique_ptr<Instance> (*load)(const Module& self, const uint8_t* data, size_t size) =
-      nullptr;
+  std::unique_ptr<Instance> (*load)(const Module& self, const uint8_t* data, size_t size) = nullptr;
 };
 
 // Every module harrier has, by name. The table is built once and never changes.

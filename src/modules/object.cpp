@@ -22,9 +22,15 @@ Decl leaf(std::string name, Kind kind) {
 }
 }  // namespace
 
-Decl integer(std::string name) { return leaf(std::move(name), Kind::kInt); }
-Decl floating(std::string name) { return leaf(std::move(name), Kind::kFloat); }
-Decl string(std::string name) { return leaf(std::move(name), Kind::kString); }
+Decl integer(std::string name) {
+  return leaf(std::move(name), Kind::kInt);
+}
+Decl floating(std::string name) {
+  return leaf(std::move(name), Kind::kFloat);
+}
+Decl string(std::string name) {
+  return leaf(std::move(name), Kind::kString);
+}
 
 Decl constant(std::string name, int64_t value) {
   Decl d = leaf(std::move(name), Kind::kInt);
@@ -106,7 +112,9 @@ const Object& Object::operator[](std::string_view member) const {
   return const_cast<Object&>(*this)[member];
 }
 
-Object& Object::append() { return at(children_.size()); }
+Object& Object::append() {
+  return at(children_.size());
+}
 
 Object& Object::at(size_t index) {
   while (children_.size() <= index) {

@@ -148,14 +148,13 @@ void dump_to(const Ast& ast, int32_t i, std::string& out) {
       kids(n.greedy ? "Plus" : "LazyPlus");
       break;
     case NodeType::kRange:
-      std::snprintf(buf, sizeof buf, "%s{%d,%d}", n.greedy ? "Range" : "LazyRange", n.start,
-                    n.end);
+      std::snprintf(buf, sizeof buf, "%s{%d,%d}", n.greedy ? "Range" : "LazyRange", n.start, n.end);
       out += buf;
       kids("");
       break;
     case NodeType::kRangeAny:
-      std::snprintf(buf, sizeof buf, "%s{%d,%d}", n.greedy ? "RangeAny" : "LazyRangeAny",
-                    n.start, n.end);
+      std::snprintf(buf, sizeof buf, "%s{%d,%d}", n.greedy ? "RangeAny" : "LazyRangeAny", n.start,
+                    n.end);
       out += buf;
       break;
     case NodeType::kEmpty:

@@ -96,7 +96,9 @@ ParseResult parse_regex(std::string_view body);
 ParseResult parse_hex(std::string_view body);
 
 // Character-set helpers shared by every stage, with YARA's definitions (C locale, ASCII).
-inline bool is_digit_char(uint8_t c) { return c >= '0' && c <= '9'; }  // isdigit
+inline bool is_digit_char(uint8_t c) {
+  return c >= '0' && c <= '9';
+}  // isdigit
 inline bool is_word_char(uint8_t c) {  // yr_isalnum or '_'
   return is_digit_char(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }

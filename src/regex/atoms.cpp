@@ -274,7 +274,9 @@ int atom_quality(const Atom& atom) {
   return kMaxAtomQuality - 22 * kMaxAtomLength + quality;
 }
 
-AtomChoice choose_atoms(const Ast& ast, int32_t root) { return Extractor(ast).run(root); }
+AtomChoice choose_atoms(const Ast& ast, int32_t root) {
+  return Extractor(ast).run(root);
+}
 
 LiteralAtom literal_atom(std::string_view literal, bool ascii, bool wide, bool nocase) {
   LiteralAtom r;

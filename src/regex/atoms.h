@@ -19,8 +19,8 @@
 
 namespace harrier::regex::internal {
 
-inline constexpr int kMaxAtomLength = 4;        // YR_MAX_ATOM_LENGTH
-inline constexpr int kMaxAtomQuality = 255;     // YR_MAX_ATOM_QUALITY
+inline constexpr int kMaxAtomLength = 4;         // YR_MAX_ATOM_LENGTH
+inline constexpr int kMaxAtomQuality = 255;      // YR_MAX_ATOM_QUALITY
 inline constexpr int kAtomWarningQuality = 205;  // YR_ATOM_QUALITY_WARNING_THRESHOLD
 
 struct Atom {

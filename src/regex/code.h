@@ -42,9 +42,9 @@ enum class Op : uint8_t {
   kMatchAtEnd,
   kMatch,
   // Control flow, resolved while synchronizing a fiber.
-  kSplitA,  // split_id, target: continue at next first, then at target
-  kSplitB,  // split_id, target: continue at target first, then at next
-  kJump,    // target
+  kSplitA,             // split_id, target: continue at next first, then at target
+  kSplitB,             // split_id, target: continue at target first, then at next
+  kJump,               // target
   kRepeatStartGreedy,  // min, max, target = first instruction after the matching end
   kRepeatStartUngreedy,
   kRepeatEndGreedy,  // min, max, target = first instruction of the body
@@ -79,6 +79,8 @@ struct Code {
 std::string emit_code(const Ast& ast, int32_t root, bool backwards, Code& out);
 
 // Instructions that read a character (REPEAT_ANY included: it consumes while spinning).
-inline bool is_consuming(Op op) { return op <= Op::kRepeatAnyUngreedy; }
+inline bool is_consuming(Op op) {
+  return op <= Op::kRepeatAnyUngreedy;
+}
 
 }  // namespace harrier::regex::internal

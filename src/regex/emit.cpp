@@ -311,5 +311,4 @@ std::string emit_code(const Ast& ast, int32_t root, bool backwards, Code& out) {
   return Emitter(ast, out).run(root, backwards);
 }
 
-
 }  // namespace harrier::regex::internal

@@ -33,8 +33,8 @@ class Fast {
     s_.positions.clear();
     s_.free_positions.clear();
     const int64_t incr = back_ ? -1 : 1;
-    int32_t first = make(back_ ? static_cast<int64_t>(in_.pos) - 1 : static_cast<int64_t>(in_.pos),
-                         0);
+    int32_t first =
+        make(back_ ? static_cast<int64_t>(in_.pos) - 1 : static_cast<int64_t>(in_.pos), 0);
     int32_t last = first;
     int32_t ip = entry;
     int32_t round = 0;
@@ -59,11 +59,11 @@ class Fast {
           case Op::kMaskedNotLiteral: {
             if (bytes >= max_bytes_) break;
             uint8_t c = in_.data[input];
-            match = inst.op == Op::kAny                ? true
-                    : inst.op == Op::kLiteral          ? c == inst.value
-                    : inst.op == Op::kMaskedLiteral    ? (c & inst.mask) == inst.value
-                    : inst.op == Op::kNotLiteral       ? c != inst.value
-                                                       : (c & inst.mask) != inst.value;
+            match = inst.op == Op::kAny             ? true
+                    : inst.op == Op::kLiteral       ? c == inst.value
+                    : inst.op == Op::kMaskedLiteral ? (c & inst.mask) == inst.value
+                    : inst.op == Op::kNotLiteral    ? c != inst.value
+                                                    : (c & inst.mask) != inst.value;
             if (match) at(cur).input += incr;
             break;
           }

@@ -163,7 +163,8 @@ class Matcher {
 
   int forward(const Piece& pc, int32_t entry, uint64_t at) {
     ExecInput in = input(at);
-    return p_.fast ? fast_forward(pc.fwd, entry, in, s_.vm) : pike_forward(pc.fwd, entry, in, s_.vm);
+    return p_.fast ? fast_forward(pc.fwd, entry, in, s_.vm)
+                   : pike_forward(pc.fwd, entry, in, s_.vm);
   }
 
   bool backward(const Piece& pc, int32_t entry, uint64_t at) {

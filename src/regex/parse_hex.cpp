@@ -175,8 +175,7 @@ class HexParser {
       if (c == '~') {
         if (is_hex_digit(d) && is_hex_digit(e)) {
           pos_ += 3;
-          tok_ = Token{Tok::kNotByte, static_cast<uint8_t>(hex_value(d) << 4 | hex_value(e)),
-                       0xFF};
+          tok_ = Token{Tok::kNotByte, static_cast<uint8_t>(hex_value(d) << 4 | hex_value(e)), 0xFF};
           return;
         }
         if (is_hex_digit(d) && e == '?') {

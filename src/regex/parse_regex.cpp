@@ -237,8 +237,8 @@ class RegexParser {
       }
       if (c == '\\') {
         char e = ch(pos_ + 1);
-        if (!at_end(pos_ + 1) && (e == 'w' || e == 'W' || e == 's' || e == 'S' || e == 'd' ||
-                                  e == 'D')) {
+        if (!at_end(pos_ + 1) &&
+            (e == 'w' || e == 'W' || e == 's' || e == 'S' || e == 'd' || e == 'D')) {
           pos_ += 2;
           for (unsigned b = 0; b < 256; ++b) {
             uint8_t u = static_cast<uint8_t>(b);

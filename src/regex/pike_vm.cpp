@@ -181,7 +181,8 @@ class Pike {
     size_t base = s_.cont.size();
     sync(f, s_.cont, 0);
     size_t m = (s_.cont.size() - base) / stride_;
-    for (size_t j = 0; j < m && !stop_ && !error_; ++j) step(s_.cont.at(base + j * stride_), depth + 1);
+    for (size_t j = 0; j < m && !stop_ && !error_; ++j)
+      step(s_.cont.at(base + j * stride_), depth + 1);
     s_.cont.shrink(base);
   }
 
@@ -346,8 +347,8 @@ class Pike {
 
   uint64_t key_hash(const int32_t* f) const {
     uint64_t h = static_cast<uint64_t>(static_cast<uint32_t>(f[kIp])) * 0x9E3779B97F4A7C15ull;
-    h ^= static_cast<uint64_t>(static_cast<uint32_t>(f[kRc])) + 0x632BE59BD9B4E019ull +
-         (h << 6) + (h >> 2);
+    h ^= static_cast<uint64_t>(static_cast<uint32_t>(f[kRc])) + 0x632BE59BD9B4E019ull + (h << 6) +
+         (h >> 2);
     for (int32_t i = -1; i <= f[kSp]; ++i) {
       uint64_t v = i < 0 ? static_cast<uint32_t>(f[kSp]) : static_cast<uint32_t>(f[kStack + i]);
       h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);

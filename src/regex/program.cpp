@@ -33,7 +33,8 @@ struct Span {
 };
 
 int64_t add_len(int64_t a, int64_t b) {
-  return (a == kUnbounded || b == kUnbounded) ? kUnbounded : std::min<int64_t>(a + b, kUnbounded - 1);
+  return (a == kUnbounded || b == kUnbounded) ? kUnbounded
+                                              : std::min<int64_t>(a + b, kUnbounded - 1);
 }
 
 int64_t mul_len(int64_t a, int64_t n) {
@@ -227,7 +228,8 @@ struct Builder {
         Span s = span_of(ast, pc.root);
         uint64_t piece = 2 * internal::kScanLimit;
         if (s.max != kUnbounded) {
-          piece = std::min<uint64_t>(piece, static_cast<uint64_t>(s.max) * static_cast<uint64_t>(cs));
+          piece =
+              std::min<uint64_t>(piece, static_cast<uint64_t>(s.max) * static_cast<uint64_t>(cs));
         }
         if (ends_with_jump(ast, pc.root)) piece += 65535;  // fast executor overshoot, see fast_vm
         span += piece;
@@ -280,9 +282,13 @@ void Program::collect_starts(const uint8_t* data, size_t size, const std::vector
               scratch.impl().nfa, starts);
 }
 
-HsPattern Program::hyperscan(bool wide) const { return internal::to_hyperscan(*impl_, wide); }
+HsPattern Program::hyperscan(bool wide) const {
+  return internal::to_hyperscan(*impl_, wide);
+}
 
-bool Program::greedy() const { return impl_->greedy; }
+bool Program::greedy() const {
+  return impl_->greedy;
+}
 
 std::optional<size_t> Program::fixed_length() const {
   const Program::Impl& p = *impl_;

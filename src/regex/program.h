@@ -77,9 +77,9 @@ namespace internal {
 // Work already done for one pattern over one buffer, so that successive match_at calls do
 // not repeat it (see matcher.cpp). Records are kept per piece of the pattern.
 struct PieceCache {
-  uint64_t floor = 0;     // starts below this are not tracked
-  uint64_t frontier = 0;  // every atom hit reported at a scan position below this is processed
-  uint64_t base = 0;      // start offset of first[0] and last[0]
+  uint64_t floor = 0;          // starts below this are not tracked
+  uint64_t frontier = 0;       // every atom hit reported at a scan position below this is processed
+  uint64_t base = 0;           // start offset of first[0] and last[0]
   std::vector<int64_t> first;  // per start: length of YARA's first record, -1 if none
   std::vector<int64_t> last;   // per start: length of YARA's last record
 };
@@ -94,7 +94,7 @@ struct ChainEntry {
 
 struct ChainCache {
   bool started = false;
-  uint64_t frontier = 0;  // scan positions below this have been replayed
+  uint64_t frontier = 0;                             // scan positions below this have been replayed
   std::vector<std::vector<ChainEntry>> unconfirmed;  // per piece but the tail, by offset
   std::vector<std::pair<uint64_t, uint64_t>> confirmed;  // (start, length), by start
 };

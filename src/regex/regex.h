@@ -64,8 +64,7 @@ class Program {
 
   // Length of YARA's match anchored at data[pos], or -1. `data` is the whole scanned buffer
   // so that anchors and \b see the real neighbours.
-  int64_t match_at(const uint8_t* data, size_t size, size_t pos, bool wide,
-                   Scratch& scratch) const;
+  int64_t match_at(const uint8_t* data, size_t size, size_t pos, bool wide, Scratch& scratch) const;
 
   // Appends to `starts`, in ascending order without duplicates, every s such that the
   // pattern matches exactly [s, e) for some e in `ends` (ascending, unique).

@@ -74,7 +74,8 @@ int64_t ReverseNfa::size_estimate(const Ast& ast, int32_t index) const {
   if (is_char_node(n.type)) return unit;
   auto repeat = [&](int64_t cost, int64_t min, int64_t max) -> int64_t {
     if (max != kUnboundedCount && cost * max <= kRepeatBudget) return cost * max + (max - min);
-    int64_t keep = std::min<int64_t>(min, std::max<int64_t>(kRepeatBudget / std::max<int64_t>(cost, 1), 1));
+    int64_t keep =
+        std::min<int64_t>(min, std::max<int64_t>(kRepeatBudget / std::max<int64_t>(cost, 1), 1));
     return cost * (keep + 1) + 1;
   };
   switch (n.type) {
@@ -184,8 +185,8 @@ int32_t ReverseNfa::build_node(const Ast& ast, int32_t index, int32_t next, int 
   }
 }
 
-void ReverseNfa::build(const Ast& ast, const std::vector<NfaPiece>& pieces, bool wide,
-                       bool nocase, bool dotall) {
+void ReverseNfa::build(const Ast& ast, const std::vector<NfaPiece>& pieces, bool wide, bool nocase,
+                       bool dotall) {
   states_.clear();
   sets_.clear();
   wide_ = wide;

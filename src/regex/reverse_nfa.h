@@ -11,14 +11,14 @@
 namespace harrier::regex::internal {
 
 struct NfaScratch {
-  std::vector<uint64_t> best;      // per state: nearest end reaching it at this position
-  std::vector<uint32_t> stamp;     // per state: position generation of `best`
-  std::vector<int32_t> current;    // states active at this position
-  std::vector<int32_t> next;       // states active one byte earlier
-  std::vector<int32_t> stack;      // epsilon-closure worklist
+  std::vector<uint64_t> best;    // per state: nearest end reaching it at this position
+  std::vector<uint32_t> stamp;   // per state: position generation of `best`
+  std::vector<int32_t> current;  // states active at this position
+  std::vector<int32_t> next;     // states active one byte earlier
+  std::vector<int32_t> stack;    // epsilon-closure worklist
   std::vector<uint64_t> next_best;
   std::vector<uint32_t> next_stamp;
-  std::vector<uint64_t> found;     // starts, in descending order
+  std::vector<uint64_t> found;  // starts, in descending order
   uint32_t generation = 0;
 };
 
@@ -53,8 +53,8 @@ class ReverseNfa {
   int32_t add_set(const ByteSet& set);
   int32_t byte_state(const ByteSet& set, int32_t next);
   int32_t build_node(const Ast& ast, int32_t node, int32_t next, int budget);
-  int32_t build_repeat(const Ast& ast, int32_t child, const ByteSet* unit, int64_t min,
-                       int64_t max, int32_t next, int budget);
+  int32_t build_repeat(const Ast& ast, int32_t child, const ByteSet* unit, int64_t min, int64_t max,
+                       int32_t next, int budget);
   int32_t char_state(const ByteSet& set, int32_t next);
   ByteSet char_set(const Ast& ast, const Node& node) const;
   int64_t size_estimate(const Ast& ast, int32_t node) const;

@@ -45,10 +45,10 @@ using ByteSet = std::array<bool, 256>;
 struct Text {
   std::string s;
   bool nullable = true;
-  bool dead = false;  // can never match
-  int64_t cost = 0;     // states Vectorscan builds for this, repeats of one class counting 1
-  int64_t weight = 0;   // states if everything were unrolled, as when nested in a repeat
-  bool single = false;  // one byte class (cheap to repeat)
+  bool dead = false;       // can never match
+  int64_t cost = 0;        // states Vectorscan builds for this, repeats of one class counting 1
+  int64_t weight = 0;      // states if everything were unrolled, as when nested in a repeat
+  bool single = false;     // one byte class (cheap to repeat)
   bool wide_char = false;  // a wide character: class `set` followed by a zero byte
   ByteSet set{};
 };

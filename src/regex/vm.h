@@ -14,8 +14,8 @@
 // just before data[pos]).
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -64,13 +64,13 @@ class IntBuffer {
 
 // Reusable buffers for both executors; grown on demand, never shrunk.
 struct VmScratch {
-  IntBuffer list;   // fibers of the current step, in priority order
-  IntBuffer next;   // fibers that consumed a character in this step
-  IntBuffer dfs;    // clones waiting to be synchronized (a stack)
-  IntBuffer work;   // one fiber being synchronized, per nesting level
-  IntBuffer cur;    // the fiber being executed, per nesting of zero-width steps
-  IntBuffer cont;   // fibers resumed after zero-width instructions
-  IntBuffer kept;   // survivors of duplicate removal
+  IntBuffer list;              // fibers of the current step, in priority order
+  IntBuffer next;              // fibers that consumed a character in this step
+  IntBuffer dfs;               // clones waiting to be synchronized (a stack)
+  IntBuffer work;              // one fiber being synchronized, per nesting level
+  IntBuffer cur;               // the fiber being executed, per nesting of zero-width steps
+  IntBuffer cont;              // fibers resumed after zero-width instructions
+  IntBuffer kept;              // survivors of duplicate removal
   std::vector<int32_t> table;  // open-addressing set used to drop duplicate fibers
   // Fast executor: a doubly linked list of positions stored in arrays.
   struct Position {
@@ -91,10 +91,10 @@ struct VmScratch {
     int32_t run;
   };
   struct MemoRun {
-    uint64_t limit;              // last offset the run may reach (its window end)
-    int32_t link = -1;           // run whose simulation this one joined, or -1
-    uint64_t link_pos = 0;       // offset where it joined
-    uint32_t events_begin = 0;   // its own MATCH offsets, in memo_events
+    uint64_t limit;             // last offset the run may reach (its window end)
+    int32_t link = -1;          // run whose simulation this one joined, or -1
+    uint64_t link_pos = 0;      // offset where it joined
+    uint32_t events_begin = 0;  // its own MATCH offsets, in memo_events
     uint32_t events_end = 0;
     uint64_t error_pos = UINT64_MAX;  // offset where it hit RE_MAX_FIBERS, if it did
   };
@@ -113,8 +113,8 @@ inline constexpr int kVmError = -2;
 int pike_forward(const Code& code, int32_t entry, const ExecInput& in, VmScratch& s);
 // pike_forward for many starting points over the same input: results[i] is the result for
 // entries[i] at offsets[i] (in.pos is ignored). Runs that converge share their work.
-void pike_forward_many(const Code& code, const int32_t* entries, const uint64_t* offsets,
-                       size_t n, const ExecInput& in, VmScratch& s, int* results);
+void pike_forward_many(const Code& code, const int32_t* entries, const uint64_t* offsets, size_t n,
+                       const ExecInput& in, VmScratch& s, int* results);
 // Backward runs report every match as a pair (distance from pos back to the match start,
 // length credited to the match), appended to `out` in the order YARA's callback sees them.
 // The two only differ in yr_re_fast_exec's clamping of over-long jumps. Return false when

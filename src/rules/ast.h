@@ -169,21 +169,21 @@ struct Expr {
   bool regex_nocase = false;
   bool regex_dotall = false;
 
-  ExprPtr a;  // first operand / object / callee / offset / lower bound
-  ExprPtr b2;  // second operand / key / upper bound
+  ExprPtr a;                  // first operand / object / callee / offset / lower bound
+  ExprPtr b2;                 // second operand / key / upper bound
   std::vector<ExprPtr> args;  // call arguments, enumeration items
 
   // kOf, kForOf, kForIn.
   QuantKind quant = QuantKind::kAny;
   ExprPtr quant_expr;
-  Set set;              // kOf, kForOf
-  ExprPtr range_lo;     // kOf `in (lo..hi)`, kForIn range
+  Set set;           // kOf, kForOf
+  ExprPtr range_lo;  // kOf `in (lo..hi)`, kForIn range
   ExprPtr range_hi;
-  ExprPtr at;           // kOf `at expr`
+  ExprPtr at;                     // kOf `at expr`
   std::vector<std::string> vars;  // kForIn loop variables (1 or 2)
   IterKind iter = IterKind::kRange;
-  ExprPtr iterable;     // kForIn over an expression
-  ExprPtr body;         // kForOf, kForIn
+  ExprPtr iterable;  // kForIn over an expression
+  ExprPtr body;      // kForOf, kForIn
 };
 
 struct Rule {
@@ -200,8 +200,8 @@ struct Rule {
 
 struct Import {
   std::string module;
-  std::string ns;           // the namespace the import was declared in
-  size_t first_rule = 0;    // index in File::rules of the first rule that sees it
+  std::string ns;         // the namespace the import was declared in
+  size_t first_rule = 0;  // index in File::rules of the first rule that sees it
   Span span;
 };
 

@@ -77,7 +77,8 @@ std::optional<int64_t> elf_entry(const Bytes& b) {
   uint64_t entry = b.le(24, w);
   uint64_t ph_off = b.le(24 + w, w);
   uint64_t sh_off = b.le(24 + 2 * w, w);
-  uint64_t fields = 24 + 3 * static_cast<uint64_t>(w) + 4 + 2 + 2;  // after flags, ehsize, phentsize
+  uint64_t fields =
+      24 + 3 * static_cast<uint64_t>(w) + 4 + 2 + 2;  // after flags, ehsize, phentsize
   uint64_t ph_count = b.le(fields, 2);
   uint64_t sh_count = b.le(fields + 4, 2);
 

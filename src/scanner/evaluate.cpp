@@ -74,7 +74,9 @@ struct Value {
   double as_float() const { return kind == kFloat ? f : static_cast<double>(i); }
 };
 
-uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+uint8_t lower(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 bool iequal_bytes(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -101,7 +103,7 @@ int compare_bytes(std::string_view a, std::string_view b) {
 // YARA's regex search over a string (`matches`, and module functions taking a regex): a
 // match may start anywhere in the first 4096 bytes.
 bool search_string(const regex::Program& re, bool matches_empty, std::string_view s,
-                  regex::Scratch& scratch) {
+                   regex::Scratch& scratch) {
   if (s.empty()) return false;
   if (matches_empty) return true;
   const auto* data = reinterpret_cast<const uint8_t*>(s.data());
@@ -780,7 +782,8 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
   // A global rule known to fail decides its whole namespace.
   std::vector<bool> failed_global(p.namespaces.size(), false);
   for (size_t r = 0; r < p.rules.size(); ++r)
-    if (p.rules[r].info.is_global && state[r] == kRuleFalse) failed_global[p.rule_namespace[r]] = true;
+    if (p.rules[r].info.is_global && state[r] == kRuleFalse)
+      failed_global[p.rule_namespace[r]] = true;
   for (size_t r = 0; r < p.rules.size(); ++r)
     if (failed_global[p.rule_namespace[r]] && !p.rules[r].has_side_effects) state[r] = kRuleFalse;
   return state;
@@ -796,7 +799,7 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
     // Rules the pre-filter settled keep that answer: their conditions do not read strings
     // in a way that could change it.
     bool match = (known && (*known)[r] != kRuleUnknown) ? (*known)[r] == kRuleTrue
-                                                     : ev.condition(*p.rules[r].condition);
+                                                        : ev.condition(*p.rules[r].condition);
     results[r] = match ? kRuleTrue : kRuleFalse;
     if (p.rules[r].info.is_global && !match) unsatisfied_global[p.rule_namespace[r]] = true;
   }

@@ -78,7 +78,8 @@ void verify_literals(ScanState& st, uint32_t string) {
 
 // Factor hits give windows of candidate offsets; literals of one factor (case variants,
 // forms) interleave, so windows are merged here, then spelled out in ascending order.
-void expand_windows(std::vector<std::pair<uint64_t, uint64_t>>& windows, std::vector<uint64_t>& out) {
+void expand_windows(std::vector<std::pair<uint64_t, uint64_t>>& windows,
+                    std::vector<uint64_t>& out) {
   if (windows.empty()) return;
   if (!std::is_sorted(windows.begin(), windows.end())) std::sort(windows.begin(), windows.end());
   uint64_t next = 0;  // first offset not yet written

@@ -120,7 +120,9 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
 
 Scanner::~Scanner() = default;
 
-void Scanner::set_options(const ScanOptions& options) { impl_->options = options; }
+void Scanner::set_options(const ScanOptions& options) {
+  impl_->options = options;
+}
 
 bool Scanner::define(const std::string& name, ExternalValue value) {
   const auto& ext = impl_->program->externals;
@@ -133,8 +135,12 @@ bool Scanner::define(const std::string& name, ExternalValue value) {
   return false;
 }
 
-const std::string& Scanner::last_error() const { return impl_->last_error; }
-const std::vector<std::string>& Scanner::scan_warnings() const { return impl_->warnings; }
+const std::string& Scanner::last_error() const {
+  return impl_->last_error;
+}
+const std::vector<std::string>& Scanner::scan_warnings() const {
+  return impl_->warnings;
+}
 
 ScanStatus Scanner::scan(std::span<const uint8_t> data, const RuleCallback& callback) {
   return impl_->run(data, callback);
@@ -158,9 +164,9 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   st.fast_mode = options.fast_mode;
   st.fail_on_warnings = options.fail_on_warnings;
   st.error.clear();
-  st.deadline = options.timeout_seconds > 0
-                    ? std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds)
-                    : std::chrono::steady_clock::time_point::max();
+  st.deadline = options.timeout_seconds > 0 ? std::chrono::steady_clock::now() +
+                                                  std::chrono::seconds(options.timeout_seconds)
+                                            : std::chrono::steady_clock::time_point::max();
   for (auto& m : st.matches) m.clear();
   std::fill(st.overflowed.begin(), st.overflowed.end(), false);
   st.entry_point = scanner::entry_point_offset(st.data, st.size);
@@ -193,8 +199,8 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     for (size_t k = 0; k < p.strings.size(); ++k)
       st.string_needed[k] = known[p.strings[k].rule] != scanner::kRuleFalse;
   }
-  bool any_needed = std::find(st.string_needed.begin(), st.string_needed.end(), 1) !=
-                    st.string_needed.end();
+  bool any_needed =
+      std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
   const char* bytes = reinterpret_cast<const char*>(data.data());
   auto len = static_cast<unsigned>(data.size());
@@ -225,8 +231,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   return status;
 }
 
-void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data,
-                           RuleResult& out) {
+void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data, RuleResult& out) {
   const auto& rule = program->rules[r];
   out.info = &rule.info;
   out.matched = matched;

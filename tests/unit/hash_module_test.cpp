@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "modules/module.h"
 #include "module_call.h"
+#include "modules/module.h"
 
 namespace harrier::modules {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "modules/module.h"
 #include "module_call.h"
+#include "modules/module.h"
 
 namespace harrier::modules {
 namespace {

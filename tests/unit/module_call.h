@@ -56,7 +56,7 @@ struct Case {
 };
 
 inline CallResult call(const Module& m, Instance* instance, const std::vector<uint8_t>& data,
-                const std::string& fn, const std::vector<Arg>& args, Host* host = nullptr) {
+                       const std::string& fn, const std::vector<Arg>& args, Host* host = nullptr) {
   const Decl& root = *m.decl;
   int index = root.member_index(fn);
   if (index < 0) ADD_FAILURE() << "no function " << fn;
@@ -97,7 +97,8 @@ inline std::string describe(const Case& c) {
   return d + ")";
 }
 
-inline void check(const Module& m, Instance* instance, const std::vector<uint8_t>& data, const Case& c) {
+inline void check(const Module& m, Instance* instance, const std::vector<uint8_t>& data,
+                  const Case& c) {
   CallResult r = call(m, instance, data, c.fn, c.args);
   ASSERT_EQ(r.kind, c.want.kind) << describe(c);
   switch (r.kind) {

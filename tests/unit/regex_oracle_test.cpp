@@ -87,8 +87,8 @@ class Gen {
           return std::string(1, c);
       }
     }
-    static const char* kOther[] = {"\\.", "\\*", "\\/", "\\\\", "\\t", "{",  "}",   "]",
-                                   "\\x41", "\\q", "-", ",", "\\[", "\\(", "\\x0a", "\\xFF"};
+    static const char* kOther[] = {"\\.",   "\\*", "\\/", "\\\\", "\\t", "{",   "}",     "]",
+                                   "\\x41", "\\q", "-",   ",",    "\\[", "\\(", "\\x0a", "\\xFF"};
     return kOther[pick(16)];
   }
 
@@ -99,12 +99,12 @@ class Gen {
     for (int i = 0; i < n; ++i) {
       int k = pick(10);
       if (k < 4) {
-        static const char* kItems[] = {"a", "b", "c", "A", "_", "0", "x", " ", "\\n", "\\x00",
-                                       "\\xff", "\\]", "\\-", "B"};
+        static const char* kItems[] = {"a", "b",   "c",     "A",     "_",   "0",   "x",
+                                       " ", "\\n", "\\x00", "\\xff", "\\]", "\\-", "B"};
         s += kItems[pick(14)];
       } else if (k < 7) {
-        static const char* kRanges[] = {"a-c", "A-Z", "0-9", "\\x00-\\x1f", "a-z", "\\x80-\\xff",
-                                        "\\x20-b"};
+        static const char* kRanges[] = {"a-c", "A-Z",         "0-9",    "\\x00-\\x1f",
+                                        "a-z", "\\x80-\\xff", "\\x20-b"};
         s += kRanges[pick(7)];
       } else {
         static const char* kSets[] = {"\\w", "\\W", "\\s", "\\S", "\\d", "\\D"};
@@ -157,7 +157,8 @@ class Gen {
       } else {
         q = "{1,2}";
       }
-      if (chance(3)) q = "{" + std::to_string(200 + pick(200)) + "," + std::to_string(400 + pick(300)) + "}";
+      if (chance(3))
+        q = "{" + std::to_string(200 + pick(200)) + "," + std::to_string(400 + pick(300)) + "}";
     }
     return lazy ? q + "?" : q;
   }
@@ -331,7 +332,8 @@ std::string make_data(Gen& g, const std::string& plant, bool wide) {
   while (d.size() < size) {
     if (g.chance(4)) {
       std::string p = wide && g.chance(80) ? widen(plant) : plant;
-      if (g.chance(20) && !p.empty()) p[static_cast<size_t>(g.pick(static_cast<int>(p.size())))] ^= 1;
+      if (g.chance(20) && !p.empty())
+        p[static_cast<size_t>(g.pick(static_cast<int>(p.size())))] ^= 1;
       d += p;
     } else {
       d += kAlphabet[static_cast<size_t>(g.pick(static_cast<int>(kAlphabet.size())))];
@@ -382,8 +384,8 @@ YaraResult run_yara(const std::string& pattern_text, const std::string& data) {
     YR_RULES* rules = nullptr;
     if (yr_compiler_get_rules(compiler, &rules) == ERROR_SUCCESS) {
       r.compiled = true;
-      int rc = yr_rules_scan_mem(rules, reinterpret_cast<const uint8_t*>(data.data()),
-                                 data.size(), 0, scan_callback, &r, 0);
+      int rc = yr_rules_scan_mem(rules, reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                                 0, scan_callback, &r, 0);
       r.scanned = rc == ERROR_SUCCESS;
       yr_rules_destroy(rules);
     }
@@ -422,13 +424,11 @@ std::vector<Match> run_harrier(const Program& p, const std::string& data, bool w
 // our expressions goes through the AVX2 entry point when the library exports it, so that it
 // tests the expressions rather than that runtime bug; hs_scan's misses are only counted.
 extern "C" hs_error_t avx2_hs_scan(const hs_database_t*, const char*, unsigned, unsigned,
-                                   hs_scratch_t*, match_event_handler, void*)
-    __attribute__((weak));
+                                   hs_scratch_t*, match_event_handler, void*) __attribute__((weak));
 
 uint64_t g_runtime_misses = 0;
 
-int on_hs_match(unsigned int, unsigned long long, unsigned long long to, unsigned int,
-                void* ctx) {
+int on_hs_match(unsigned int, unsigned long long, unsigned long long to, unsigned int, void* ctx) {
   static_cast<std::vector<uint64_t>*>(ctx)->push_back(to);
   return 0;
 }
@@ -467,8 +467,7 @@ std::string check_hyperscan(const Program& p, bool wide, const std::string& data
   }
   for (const Match& m : expected) {
     if (!std::binary_search(ends.begin(), ends.end(), m.first + m.second)) {
-      return "hyperscan missed end " + std::to_string(m.first + m.second) + " for " +
-             hp.expression;
+      return "hyperscan missed end " + std::to_string(m.first + m.second) + " for " + hp.expression;
     }
   }
   return {};
@@ -531,8 +530,8 @@ TEST_F(OracleTest, RandomPatternsAgreeWithLibyara) {
     std::string context = "round " + std::to_string(round) + " pattern " + escape(text);
     if (!y.compiled || !c.program) {
       if (y.compiled != c.program.has_value() || strip_prefix(y.error) != c.error) {
-        ADD_FAILURE() << context << "\n  yara error: " << y.error << "\n  harrier error: "
-                      << c.error;
+        ADD_FAILURE() << context << "\n  yara error: " << y.error
+                      << "\n  harrier error: " << c.error;
         ++failures;
       }
       continue;
@@ -543,8 +542,9 @@ TEST_F(OracleTest, RandomPatternsAgreeWithLibyara) {
     if (!y.matches.empty()) ++with_matches;
     if (verbose) std::printf("%s: %zu matches\n", context.c_str(), y.matches.size());
     if (h != y.matches) {
-      ADD_FAILURE() << context << "\n  data (" << data.size() << "): " << escape(data.substr(0, 400))
-                    << "\n  yara:    " << show(y.matches) << "\n  harrier: " << show(h);
+      ADD_FAILURE() << context << "\n  data (" << data.size()
+                    << "): " << escape(data.substr(0, 400)) << "\n  yara:    " << show(y.matches)
+                    << "\n  harrier: " << show(h);
       ++failures;
       continue;
     }

@@ -23,64 +23,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dumps import files_under, first_difference, module_dumps, run_text, spread, yara_dump  # noqa: E402
+
 MODULE = "dotnet"
 RULE = 'import "dotnet" rule dotnet_dump_test { condition: false }\n'
-
-
-def files_under(dirs):
-    found = []
-    for top in dirs:
-        for root, subdirs, names in os.walk(top):
-            subdirs.sort()
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                if not os.path.islink(path) and os.path.isfile(path):
-                    found.append(path)
-    return found
-
-
-def spread(items, limit):
-    """At most `limit` items, taken evenly over the whole list."""
-    if limit <= 0 or len(items) <= limit:
-        return items
-    step = len(items) / limit
-    return [items[int(k * step)] for k in range(limit)]
-
-
-def yara_dump(yara, rule, path):
-    r = subprocess.run([yara, "-D", rule, path], capture_output=True, timeout=300)
-    return r.stdout.decode("latin-1").rstrip("\n")
-
-
-def harrier_dumps(module_dump, paths):
-    """Dumps of several files from one module_dump run, split at the unindented module-name
-    lines (every other line of a dump is indented)."""
-    r = subprocess.run([module_dump, MODULE, *paths], capture_output=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"module_dump failed: {r.stderr.decode(errors='replace')}")
-    dumps, current = [], None
-    for line in r.stdout.decode("latin-1").split("\n"):
-        if line == MODULE:
-            if current is not None:
-                dumps.append("\n".join(current).rstrip("\n"))
-            current = [line]
-        elif current is not None:
-            current.append(line)
-    if current is not None:
-        dumps.append("\n".join(current).rstrip("\n"))
-    if len(dumps) != len(paths):
-        raise RuntimeError(f"module_dump printed {len(dumps)} dumps for {len(paths)} files")
-    return dumps
-
-
-def first_difference(a, b):
-    la, lb = a.split("\n"), b.split("\n")
-    for k in range(max(len(la), len(lb))):
-        x = la[k] if k < len(la) else "<end>"
-        y = lb[k] if k < len(lb) else "<end>"
-        if x != y:
-            return k + 1, x, y
-    return 0, "", ""
 
 
 def main():
@@ -106,7 +53,7 @@ def main():
             expected = list(pool.map(lambda p: yara_dump(args.yara, rule, p), files))
     actual = []
     for k in range(0, len(files), 50):
-        actual.extend(harrier_dumps(args.module_dump, files[k:k + 50]))
+        actual.extend(module_dumps(args.module_dump, MODULE, files[k:k + 50]))
 
     bad = dotnet = 0
     for path, want, got in zip(files, expected, actual):

@@ -16,68 +16,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dumps import files_under, first_difference, module_dumps, run_text, spread, yara_dump  # noqa: E402
+
 RULE = 'import "elf" rule elf_dump_test { condition: false }\n'
-
-
-def elf_files(dirs):
-    found = []
-    for top in dirs:
-        for root, subdirs, names in os.walk(top):
-            subdirs.sort()
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                if os.path.islink(path) or not os.path.isfile(path):
-                    continue
-                try:
-                    with open(path, "rb") as f:
-                        if f.read(4) == b"\x7fELF":
-                            found.append(path)
-                except OSError:
-                    continue
-    return found
-
-
-def spread(items, limit):
-    if limit <= 0 or len(items) <= limit:
-        return items
-    step = len(items) / limit
-    return [items[int(k * step)] for k in range(limit)]
-
-
-def yara_dump(yara, rule, path):
-    r = subprocess.run([yara, "-D", rule, path], capture_output=True, timeout=120)
-    return r.stdout.decode("latin-1").rstrip("\n")
-
-
-def harrier_dumps(module_dump, paths):
-    """One module_dump process per chunk of files; dumps are split at the `elf` lines
-    (every other line of a dump is indented)."""
-    r = subprocess.run([module_dump, "elf", *paths], capture_output=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"module_dump failed: {r.stderr.decode(errors='replace')}")
-    dumps, current = [], None
-    for line in r.stdout.decode("latin-1").split("\n"):
-        if line == "elf":
-            if current is not None:
-                dumps.append("\n".join(current).rstrip("\n"))
-            current = [line]
-        elif current is not None:
-            current.append(line)
-    if current is not None:
-        dumps.append("\n".join(current).rstrip("\n"))
-    if len(dumps) != len(paths):
-        raise RuntimeError(f"module_dump printed {len(dumps)} dumps for {len(paths)} files")
-    return dumps
-
-
-def first_difference(a, b):
-    la, lb = a.split("\n"), b.split("\n")
-    for k in range(max(len(la), len(lb))):
-        x = la[k] if k < len(la) else "<end>"
-        y = lb[k] if k < len(lb) else "<end>"
-        if x != y:
-            return k + 1, x, y
-    return None
 
 
 def main():
@@ -90,7 +32,7 @@ def main():
     ap.add_argument("dirs", nargs="+")
     args = ap.parse_args()
 
-    files = elf_files(args.dirs)
+    files = files_under(args.dirs, magic=b"\x7fELF")
     if not files:
         print("elf_dump_test: no ELF files found", file=sys.stderr)
         return 2
@@ -104,7 +46,7 @@ def main():
             expected = list(pool.map(lambda p: yara_dump(args.yara, rule, p), files))
     actual = []
     for k in range(0, len(files), 50):
-        actual.extend(harrier_dumps(args.module_dump, files[k:k + 50]))
+        actual.extend(module_dumps(args.module_dump, "elf", files[k:k + 50]))
 
     bad = 0
     for path, want, got in zip(files, expected, actual):

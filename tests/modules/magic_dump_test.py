@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dumps import files_under, first_difference, module_dumps, run_text, spread, yara_dump  # noqa: E402
+
 DUMP_RULE = 'import "magic" rule magic_dump_test { condition: false }\n'
 # Each log call is a whole condition: a rule that is false whatever the log call returns
 # may be settled without running it, and then nothing would be printed.
@@ -30,49 +33,6 @@ import "magic"
 rule magic_type { condition: console.log("type: ", magic.type()) }
 rule magic_mime_type { condition: console.log("mime: ", magic.mime_type()) }
 """
-
-
-def files_under(dirs):
-    found = []
-    for top in dirs:
-        for root, subdirs, names in os.walk(top):
-            subdirs.sort()
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                if not os.path.islink(path) and os.path.isfile(path):
-                    found.append(path)
-    return found
-
-
-def spread(items, limit):
-    if limit <= 0 or len(items) <= limit:
-        return items
-    step = len(items) / limit
-    return [items[int(k * step)] for k in range(limit)]
-
-
-def run(argv):
-    r = subprocess.run(argv, capture_output=True, timeout=300)
-    return r.stdout.decode("latin-1").rstrip("\n")
-
-
-def module_dumps(module_dump, paths):
-    r = subprocess.run([module_dump, "magic", *paths], capture_output=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"module_dump failed: {r.stderr.decode(errors='replace')}")
-    dumps, current = [], None
-    for line in r.stdout.decode("latin-1").split("\n"):
-        if line == "magic":
-            if current is not None:
-                dumps.append("\n".join(current).rstrip("\n"))
-            current = [line]
-        elif current is not None:
-            current.append(line)
-    if current is not None:
-        dumps.append("\n".join(current).rstrip("\n"))
-    if len(dumps) != len(paths):
-        raise RuntimeError(f"module_dump printed {len(dumps)} dumps for {len(paths)} files")
-    return dumps
 
 
 def compare(label, files, expected, actual):
@@ -112,14 +72,14 @@ def main():
         with open(call_rule, "w") as f:
             f.write(CALL_RULE)
         pool = concurrent.futures.ThreadPoolExecutor(args.jobs)
-        expected = list(pool.map(lambda p: run([args.yara, "-D", dump_rule, p]), files))
+        expected = list(pool.map(lambda p: run_text([args.yara, "-D", dump_rule, p]), files))
         actual = []
         for k in range(0, len(files), 50):
-            actual.extend(module_dumps(args.module_dump, files[k:k + 50]))
+            actual.extend(module_dumps(args.module_dump, "magic", files[k:k + 50]))
         bad = compare("-D", files, expected, actual)
         if args.harrier:
-            expected = list(pool.map(lambda p: run([args.yara, call_rule, p]), files))
-            actual = list(pool.map(lambda p: run([args.harrier, "scan", call_rule, p]), files))
+            expected = list(pool.map(lambda p: run_text([args.yara, call_rule, p]), files))
+            actual = list(pool.map(lambda p: run_text([args.harrier, "scan", call_rule, p]), files))
             bad += compare("type() and mime_type()", files, expected, actual)
         pool.shutdown()
     return 1 if bad else 0

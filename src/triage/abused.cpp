@@ -9,10 +9,6 @@
 
 namespace harrier::triage {
 
-namespace {
-
-constexpr size_t kMaxListBytes = 64 << 20;
-
 std::string simplify(const std::string& s) {
   std::string out;
   for (char c : s)
@@ -20,6 +16,10 @@ std::string simplify(const std::string& s) {
       out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+namespace {
+
+constexpr size_t kMaxListBytes = 64 << 20;
 
 // Published names drop legal suffixes and punctuation ("Hon Hai Precision Industry" for
 // "Hon Hai Precision Industry Co., Ltd."), so the published name must be contained in the

@@ -61,6 +61,9 @@ std::optional<int64_t> parse_date(const std::string& text);
 // dropped (so "00:90:..." and "90..." name the same serial).
 std::string normalize_hex(const std::string& s, bool strip_leading_zeros);
 // The value of a name attribute ("CN", "O") in OpenSSL's one-line "/C=../O=../CN=.." form.
+// Letters and digits only, lower-cased: how published names and certificate names compare.
+std::string simplify(const std::string& s);
+
 std::string name_field(const std::string& oneline, const std::string& key);
 
 }  // namespace harrier::triage

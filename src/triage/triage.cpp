@@ -81,14 +81,6 @@ std::string time_text(int64_t t) {
   return buf;
 }
 
-std::string simplify(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    if (std::isalnum(static_cast<unsigned char>(c)))
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Does a signer's subject name the claimed publisher? Compared on letters and digits only,
 // either containing the other ("Microsoft Corporation" vs O=Microsoft Corporation, CN=
 // Microsoft Windows), so punctuation and legal suffixes do not decide.

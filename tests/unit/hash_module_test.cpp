@@ -16,27 +16,6 @@ namespace {
 
 using namespace test;  // NOLINT: the call helpers of module_call.h
 
-// The scanned data of the oracle runs: 4096 bytes from a linear congruential generator,
-// with a low-entropy quarter (bytes & 0x3f) and a counting quarter, so that every
-// statistic has something to say.
-std::vector<uint8_t> oracle_data() {
-  std::vector<uint8_t> d(4096);
-  uint32_t x = 12345;
-  for (size_t k = 0; k < d.size(); ++k) {
-    x = x * 1103515245u + 12345u;
-    uint8_t b = static_cast<uint8_t>(x >> 16);
-    if (k < 1024)
-      d[k] = b;
-    else if (k < 2048)
-      d[k] = static_cast<uint8_t>(b & 0x3f);
-    else if (k < 3072)
-      d[k] = static_cast<uint8_t>(k & 0xff);
-    else
-      d[k] = b;
-  }
-  return d;
-}
-
 const std::vector<Case>& oracle_cases() {
   static const std::vector<Case> cases = {
       {"md5", {I(0), I(4096)}, Str("3a3ea27829a1aba768808a0c578aed1d")},

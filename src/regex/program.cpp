@@ -246,6 +246,18 @@ struct Builder {
 
     for (const Piece& pc : p.pieces) p.nfa_pieces.push_back({pc.root, pc.gap_min, pc.gap_max});
 
+    // Rules stay in memory for the whole scan and a large set holds ~10,000 of these: give
+    // back the growth slack of the vectors filled by push_back (up to half of them).
+    ast.nodes.shrink_to_fit();
+    for (Piece& pc : p.pieces) {
+      for (internal::Code* c : {&pc.fwd, &pc.bwd}) {
+        c->insts.shrink_to_fit();
+        c->node_ref.shrink_to_fit();
+      }
+      pc.atoms.shrink_to_fit();
+    }
+    p.pieces.shrink_to_fit();
+
     CompileResult r;
     Program program;
     program.impl_ = std::move(impl);

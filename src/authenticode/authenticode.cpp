@@ -13,6 +13,8 @@
 // hostile file's errors never leak into a later, unrelated OpenSSL call.
 #include "authenticode/authenticode.h"
 
+#include "authenticode/der.h"
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -159,34 +161,7 @@ std::vector<uint8_t> string_bytes(const ASN1_STRING* s) {
 
 // --- a minimal DER reader for the Authenticode structures OpenSSL has no decoder for ---
 
-struct Tlv {
-  uint8_t tag = 0;  // the identifier octet (low tag numbers only)
-  std::span<const uint8_t> content;
-  std::span<const uint8_t> whole;
-};
-
-// Reads one definite-length TLV at `pos`, advancing it. High tag numbers and indefinite
-// lengths are refused: Authenticode's structures use neither.
-std::optional<Tlv> read_tlv(std::span<const uint8_t> in, size_t& pos) {
-  size_t p = pos;
-  if (p + 2 > in.size()) return std::nullopt;
-  uint8_t tag = in[p++];
-  if ((tag & 0x1f) == 0x1f) return std::nullopt;
-  size_t len = in[p++];
-  if (len & 0x80) {
-    size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || p + n > in.size()) return std::nullopt;
-    len = 0;
-    for (size_t k = 0; k < n; ++k) len = len << 8 | in[p++];
-  }
-  if (len > in.size() - p) return std::nullopt;
-  Tlv t;
-  t.tag = tag;
-  t.content = in.subspan(p, len);
-  t.whole = in.subspan(pos, p + len - pos);
-  pos = p + len;
-  return t;
-}
+using der::Tlv;
 
 ObjectPtr decode_oid(const Tlv& t) {
   if (t.tag != V_ASN1_OBJECT) return nullptr;
@@ -198,11 +173,11 @@ ObjectPtr decode_oid(const Tlv& t) {
 ObjectPtr read_typed_value(const Tlv& seq) {
   if (seq.tag != 0x30) return nullptr;
   size_t pos = 0;
-  auto oid = read_tlv(seq.content, pos);
+  auto oid = der::next(seq.content, pos);
   if (!oid) return nullptr;
   ObjectPtr obj = decode_oid(*oid);
   if (!obj) return nullptr;
-  if (pos < seq.content.size() && !read_tlv(seq.content, pos)) return nullptr;
+  if (pos < seq.content.size() && !der::next(seq.content, pos)) return nullptr;
   if (pos != seq.content.size()) return nullptr;
   return obj;
 }
@@ -216,16 +191,16 @@ struct IndirectData {
 //   messageDigest DigestInfo }; DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
 std::optional<IndirectData> read_indirect_data(std::span<const uint8_t> der) {
   size_t pos = 0;
-  auto outer = read_tlv(der, pos);
+  auto outer = der::next(der, pos);
   if (!outer || outer->tag != 0x30) return std::nullopt;
   size_t in = 0;
-  auto data = read_tlv(outer->content, in);
-  auto digest_info = read_tlv(outer->content, in);
+  auto data = der::next(outer->content, in);
+  auto digest_info = der::next(outer->content, in);
   if (!data || !digest_info || in != outer->content.size()) return std::nullopt;
   if (!read_typed_value(*data) || digest_info->tag != 0x30) return std::nullopt;
   size_t d = 0;
-  auto alg = read_tlv(digest_info->content, d);
-  auto octets = read_tlv(digest_info->content, d);
+  auto alg = der::next(digest_info->content, d);
+  auto octets = der::next(digest_info->content, d);
   if (!alg || !octets || d != digest_info->content.size()) return std::nullopt;
   ObjectPtr alg_oid = read_typed_value(*alg);
   if (!alg_oid || octets->tag != V_ASN1_OCTET_STRING) return std::nullopt;
@@ -242,18 +217,18 @@ std::optional<IndirectData> read_indirect_data(std::span<const uint8_t> der) {
 // sanity bound).
 std::optional<std::string> read_program_name(std::span<const uint8_t> der) {
   size_t pos = 0;
-  auto outer = read_tlv(der, pos);
+  auto outer = der::next(der, pos);
   if (!outer || outer->tag != 0x30) return std::nullopt;
   std::optional<Tlv> name;
   size_t in = 0;
   uint8_t next_allowed = 0xa0;  // the two optional members, in order
   while (in < outer->content.size()) {
-    auto t = read_tlv(outer->content, in);
+    auto t = der::next(outer->content, in);
     if (!t || t->tag < next_allowed || t->tag > 0xa1) return std::nullopt;
     next_allowed = static_cast<uint8_t>(t->tag + 1);
     if (t->tag == 0xa1) continue;  // moreInfo (SpcLink): not reported
     size_t c = 0;
-    name = read_tlv(t->content, c);
+    name = der::next(t->content, c);
     if (!name || c != t->content.size()) return std::nullopt;
     if (name->tag != 0x80 && name->tag != 0x81) return std::nullopt;
     if (name->tag == 0x80 && name->content.size() % 2) return std::nullopt;  // BMPString

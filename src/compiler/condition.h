@@ -128,7 +128,7 @@ struct Node {
   std::vector<NodePtr> args;              // kCall
 
   std::shared_ptr<const regex::Program> regex;  // kMatches
-  bool regex_matches_empty = false;             // kMatches: an empty match is found anywhere
+  bool regex_matches_empty = false;  // regex constants, kMatches: an empty match is found anywhere
 };
 
 }  // namespace harrier::compiler

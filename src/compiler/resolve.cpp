@@ -468,6 +468,7 @@ class Resolver {
         auto compiled = regex::compile_regex(e.s, e.regex_nocase, e.regex_dotall);
         if (!compiled.program) fail(e.span, "invalid regular expression: " + compiled.error);
         n->regex = std::make_shared<regex::Program>(std::move(*compiled.program));
+        n->regex_matches_empty = matches_empty_anywhere(*n->regex);
         return n;
       }
       case Op::kFilesize:
@@ -622,7 +623,7 @@ class Resolver {
         auto n = make(NodeOp::kMatches, Type::kBool);
         n->a = std::move(a);
         n->regex = b->regex;
-        n->regex_matches_empty = matches_empty_anywhere(*n->regex);
+        n->regex_matches_empty = b->regex_matches_empty;
         return n;
       }
       case Op::kOf: {

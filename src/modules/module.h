@@ -45,7 +45,8 @@ class Host {
  public:
   virtual ~Host() = default;
   // YARA's regex search semantics (as `matches`): does `re` match anywhere in `s`?
-  virtual bool regex_search(const regex::Program& re, std::string_view s) = 0;
+  // `matches_empty`: the pattern matches the empty string anywhere (known at compile time).
+  virtual bool regex_search(const regex::Program& re, bool matches_empty, std::string_view s) = 0;
   // console.log and friends: one line of output, printed before the file's rule lines.
   virtual void console(std::string line) = 0;
 };
@@ -55,6 +56,7 @@ struct CallArg {
   double f = 0;
   std::string_view s;
   const regex::Program* re = nullptr;
+  bool re_matches_empty = false;  // see Host::regex_search
 };
 
 struct CallResult {
@@ -98,7 +100,9 @@ struct CallContext {
   double float_arg(size_t k) const { return args[k].f; }
   std::string_view string_arg(size_t k) const { return args[k].s; }
   const regex::Program& regex_arg(size_t k) const { return *args[k].re; }
-  bool search(size_t k, std::string_view s) const { return host->regex_search(*args[k].re, s); }
+  bool search(size_t k, std::string_view s) const {
+    return host->regex_search(*args[k].re, args[k].re_matches_empty, s);
+  }
 };
 
 struct Module {

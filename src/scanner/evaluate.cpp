@@ -15,7 +15,6 @@
 #include "scanner/evaluate.h"
 
 #include "compiler/guards.h"
-#include "compiler/hex_factor.h"
 
 #include <cfloat>
 #include <cmath>
@@ -333,8 +332,8 @@ class Evaluator : public modules::Host {
 
   // ---- modules --------------------------------------------------------------------------
 
-  bool regex_search(const regex::Program& re, std::string_view s) override {
-    return search_string(re, compiler::matches_empty_anywhere(re), s, st_.regex_scratch);
+  bool regex_search(const regex::Program& re, bool matches_empty, std::string_view s) override {
+    return search_string(re, matches_empty, s, st_.regex_scratch);
   }
 
   void console(std::string line) override {
@@ -361,9 +360,6 @@ class Evaluator : public modules::Host {
   Value call(const Node& n) {
     Value self = eval(*n.a);
     if (self.unknown()) return self;
-    // Functions with side effects (console.log) run once, in the real evaluation.
-    if (prefilter_ && owner_module(n)->root.decl()->name == "console")
-      return Value::unknown_value();
     if (self.kind != Value::kObject) return Value::undef();
     // Local: an argument may itself be a call (math.in_range(math.entropy(...), ...)).
     std::vector<modules::CallArg> args(n.args.size());
@@ -372,6 +368,7 @@ class Evaluator : public modules::Host {
       modules::CallArg& arg = args[k];
       if (a.type == compiler::Type::kRegex) {
         arg.re = a.regex.get();
+        arg.re_matches_empty = a.regex_matches_empty;
         continue;
       }
       Value v = eval(a);

@@ -30,7 +30,7 @@
 #include <iterator>
 #include <memory>
 
-#include "triage/der.h"
+#include "authenticode/der.h"
 
 namespace harrier::triage {
 

@@ -15,7 +15,7 @@ namespace {
 class Lines : public Host {
  public:
   std::vector<std::string> lines;
-  bool regex_search(const regex::Program&, std::string_view) override { return false; }
+  bool regex_search(const regex::Program&, bool, std::string_view) override { return false; }
   void console(std::string line) override { lines.push_back(std::move(line)); }
 };
 

@@ -1,5 +1,6 @@
-// A minimal, bounded DER reader for the few structures triage reads itself: the certificate
-// trust list inside a catalog (.cat) file, which OpenSSL has no decoder for.
+// A minimal, bounded DER reader for the few structures OpenSSL has no decoder for: the
+// Authenticode SpcIndirectDataContent and SpcSpOpusInfo (authenticode.cpp) and the
+// certificate trust list inside a catalog (.cat) file (triage/catalog.cpp).
 //
 // Everything read here is attacker-controlled. A TLV is accepted only when its whole length
 // fits the bytes at hand; high tag numbers and indefinite lengths are refused (neither occurs
@@ -13,7 +14,7 @@
 #include <optional>
 #include <span>
 
-namespace harrier::triage::der {
+namespace harrier::der {
 
 struct Tlv {
   uint8_t tag = 0;                   // the identifier octet
@@ -58,4 +59,4 @@ constexpr uint8_t kGeneralizedTime = 0x18;
 constexpr uint8_t kSequence = 0x30;
 constexpr uint8_t kSet = 0x31;
 
-}  // namespace harrier::triage::der
+}  // namespace harrier::der

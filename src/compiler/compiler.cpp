@@ -192,7 +192,7 @@ bool Compiler::Impl::build_rule(
   ctx.sources = &sources;
   out.condition = compiler::resolve_condition(*rule.condition, ctx);
   out.has_side_effects = ctx.side_effects;
-  if (out.condition) out.guards = compiler::find_guards(*out.condition);
+
   if (!out.condition) {
     visible.erase(rule.name);
     order.pop_back();
@@ -275,16 +275,17 @@ void collect_atoms(compiler::Program& program) {
         auto atom = static_cast<uint32_t>(program.regex_atoms.size());
         regex::HsPattern none;
         none.exact = false;
-        program.regex_atoms.push_back({si, false, none, true, factor->from_start});
+        program.regex_atoms.push_back(
+            {si, false, none, true, factor->from_start, std::move(factor->context)});
         literal_for(factor->bytes, factor->caseless)
             .factors.push_back({atom, static_cast<uint32_t>(factor->min_tail),
                                 static_cast<uint32_t>(factor->max_tail), factor->from_start});
       } else {
-        program.regex_atoms.push_back({si, false, s.program->hyperscan(false)});
+        program.regex_atoms.push_back({si, false, s.program->hyperscan(false), false, false, {}});
       }
     }
     if (s.kind == rules::StringKind::kRegex && s.mods.wide)
-      program.regex_atoms.push_back({si, true, s.program->hyperscan(true)});
+      program.regex_atoms.push_back({si, true, s.program->hyperscan(true), false, false, {}});
   }
 }
 
@@ -330,6 +331,7 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
   if (errors) return nullptr;
 
   collect_atoms(program);
+  compiler::build_gates(program);
   std::string cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
   std::string key = compiler::database_cache_key(program);
   if (!compiler::load_databases(cache_dir, key, program)) {

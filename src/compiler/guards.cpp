@@ -5,6 +5,8 @@
 // condition (strings, modules) never has to be looked at for it.
 #include "compiler/guards.h"
 
+#include <algorithm>
+
 namespace harrier::compiler {
 namespace {
 
@@ -73,12 +75,149 @@ void collect(const Node& n, std::vector<Guard>& out) {
   out.push_back(g);
 }
 
+using Strings = std::optional<std::vector<uint32_t>>;
+
+bool is_string_read(const Node& n) {
+  return n.op == NodeOp::kStrOffset || n.op == NodeOp::kStrLength;
+}
+
+// A smaller set is the better trigger: fewer strings to look at per file.
+Strings either(Strings a, Strings b) {
+  if (!a) return b;
+  if (!b) return a;
+  return a->size() <= b->size() ? a : b;
+}
+
+Strings both(Strings a, Strings b) {
+  if (!a || !b) return std::nullopt;
+  a->insert(a->end(), b->begin(), b->end());
+  return a;
+}
+
+// Strings one of which must match for `n` to be defined: `@a[i]` and `!a[i]` are undefined
+// without a match, and undefined spreads through arithmetic.
+Strings undefined_without(const Node& n) {
+  if (is_string_read(n)) return std::vector<uint32_t>{n.index};
+  switch (n.op) {
+    case NodeOp::kNeg:
+    case NodeOp::kBitNot:
+      return undefined_without(*n.a);
+    case NodeOp::kAdd:
+    case NodeOp::kSub:
+    case NodeOp::kMul:
+    case NodeOp::kDiv:
+    case NodeOp::kMod:
+    case NodeOp::kBitAnd:
+    case NodeOp::kBitOr:
+    case NodeOp::kBitXor:
+    case NodeOp::kShl:
+    case NodeOp::kShr:
+      return either(undefined_without(*n.a), undefined_without(*n.b));
+    default:
+      return std::nullopt;
+  }
+}
+
+bool positive_constant(const Node* n, int64_t at_least) {
+  return n && n->op == NodeOp::kConstInt && n->type == Type::kInt && n->i >= at_least;
+}
+
+bool is_count(const Node& n) {
+  return n.op == NodeOp::kStrCount || n.op == NodeOp::kStrCountIn;
+}
+
+// Strings one of which must match for `n` to be true (see find_trigger). Everything not
+// recognised has none, which only means the rule is always evaluated.
+Strings falsy_without(const Node& n) {
+  switch (n.op) {
+    case NodeOp::kStrFound:
+    case NodeOp::kStrFoundAt:
+    case NodeOp::kStrFoundIn:
+      return std::vector<uint32_t>{n.index};  // kCurrentString inside `for ... of` bodies
+    case NodeOp::kToBool:
+      if (is_count(*n.a)) return std::vector<uint32_t>{n.a->index};
+      return undefined_without(*n.a);
+    case NodeOp::kAnd:
+      return either(falsy_without(*n.a), falsy_without(*n.b));
+    case NodeOp::kOr:
+      return both(falsy_without(*n.a), falsy_without(*n.b));
+    case NodeOp::kGt:
+      if (is_count(*n.a) && positive_constant(n.b.get(), 0)) return std::vector<uint32_t>{n.a->index};
+      break;
+    case NodeOp::kGe:
+    case NodeOp::kEq:
+      if (is_count(*n.a) && positive_constant(n.b.get(), 1)) return std::vector<uint32_t>{n.a->index};
+      break;
+    case NodeOp::kOf:
+    case NodeOp::kForOf: {
+      if (n.of_rules || n.items.empty()) return std::nullopt;
+      bool needs_one = n.quant == Quant::kAny || n.quant == Quant::kAll ||
+                       ((n.quant == Quant::kExpr || n.quant == Quant::kPercent) &&
+                        positive_constant(n.quant_expr.get(), 1));
+      if (!needs_one) return std::nullopt;
+      if (n.op == NodeOp::kOf) return n.items;  // counts matched strings
+      // A true iteration of the body needs one of its strings, the current one standing for
+      // every item in turn.
+      Strings body = n.body ? falsy_without(*n.body) : std::nullopt;
+      if (!body) return std::nullopt;
+      auto cur = std::find(body->begin(), body->end(), kCurrentString);
+      if (cur == body->end()) return body;
+      body->erase(cur);
+      body->insert(body->end(), n.items.begin(), n.items.end());
+      return body;
+    }
+    default:
+      break;
+  }
+  if (n.op == NodeOp::kLt || n.op == NodeOp::kLe || n.op == NodeOp::kGt || n.op == NodeOp::kGe ||
+      n.op == NodeOp::kEq || n.op == NodeOp::kNe)
+    return either(undefined_without(*n.a), undefined_without(*n.b));
+  return std::nullopt;
+}
+
 }  // namespace
 
-std::vector<Guard> find_guards(const Node& condition) {
-  std::vector<Guard> out;
-  collect(condition, out);
-  return out;
+std::optional<std::vector<uint32_t>> find_trigger(const Node& condition) {
+  Strings s = falsy_without(condition);
+  if (!s || std::find(s->begin(), s->end(), kCurrentString) != s->end()) return std::nullopt;
+  std::sort(s->begin(), s->end());
+  s->erase(std::unique(s->begin(), s->end()), s->end());
+  return s;
+}
+
+void build_gates(Program& program) {
+  program.gates.assign(program.rules.size(), {});
+  program.guards.clear();
+  program.gate_guards.clear();
+  program.trigger_strings.clear();
+  auto same = [](const Guard& a, const Guard& b) {
+    return a.filesize == b.filesize && a.read_size == b.read_size &&
+           a.read_signed == b.read_signed && a.read_big_endian == b.read_big_endian &&
+           a.offset == b.offset && a.op == b.op && a.constant == b.constant;
+  };
+  for (size_t r = 0; r < program.rules.size(); ++r) {
+    const CompiledRule& rule = program.rules[r];
+    RuleGate& gate = program.gates[r];
+    gate.has_side_effects = rule.has_side_effects;
+    if (!rule.condition) continue;
+    std::vector<Guard> guards;
+    collect(*rule.condition, guards);
+    gate.guards_begin = static_cast<uint32_t>(program.gate_guards.size());
+    for (const Guard& g : guards) {
+      auto it = std::find_if(program.guards.begin(), program.guards.end(),
+                             [&](const Guard& h) { return same(g, h); });
+      if (it == program.guards.end()) it = program.guards.insert(it, g);
+      program.gate_guards.push_back(static_cast<uint32_t>(it - program.guards.begin()));
+    }
+    gate.guards_end = static_cast<uint32_t>(program.gate_guards.size());
+    auto trigger = find_trigger(*rule.condition);
+    gate.has_trigger = trigger.has_value();
+    gate.trigger_begin = static_cast<uint32_t>(program.trigger_strings.size());
+    if (trigger)
+      program.trigger_strings.insert(program.trigger_strings.end(), trigger->begin(),
+                                     trigger->end());
+    gate.trigger_end = static_cast<uint32_t>(program.trigger_strings.size());
+  }
 }
 
 std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset, uint8_t width,

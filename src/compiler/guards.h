@@ -11,9 +11,24 @@
 
 namespace harrier::compiler {
 
-// The guards of a condition: its top-level `and` conjuncts of the form
-// `filesize|intN(const) <cmp> const` (either side), at most a few.
-std::vector<Guard> find_guards(const Node& condition);
+// Fills Program::gates (and the tables they index) from every rule's condition:
+//   * guards: top-level `and` conjuncts of the form `filesize|intN(const) <cmp> const`
+//     (either side), at most a few per rule, shared between rules;
+//   * the trigger (see find_trigger).
+void build_gates(Program& program);
+
+// The trigger of a condition: strings one of which must have a match for it to be true
+// (`$a and ...`, `2 of them`, `#a > 3`, `@a[1] < 100`, `for any of them : ($ at 0)`), or
+// nothing when no such set is evident. A rule none of whose trigger strings matched is false
+// without being evaluated, which on a clean file is nearly every rule.
+std::optional<std::vector<uint32_t>> find_trigger(const Node& condition);
+
+// Whether every guard of `gate` holds, given each distinct guard's result for this file.
+inline bool gate_open(const Program& p, const RuleGate& gate, const std::vector<uint8_t>& holds) {
+  for (uint32_t k = gate.guards_begin; k < gate.guards_end; ++k)
+    if (!holds[p.gate_guards[k]]) return false;
+  return true;
+}
 
 // int8(o) ... uint32be(o): `width` bytes at `offset`, or nothing past the end of the data.
 std::optional<int64_t> read_integer(const uint8_t* data, size_t size, int64_t offset, uint8_t width,

@@ -3,13 +3,42 @@
 // (see hex_factor.cpp).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "regex/regex.h"
 
 namespace harrier::compiler {
+
+// What surrounds a factor in every match, as far as it is cheap to check: runs of byte sets
+// separated by bounded gaps, walking outwards from the factor. A factor hit whose
+// surroundings fail cannot be part of a match and makes no candidates (see context_holds).
+// Constraints it cannot express (alternatives, unbounded repeats) end the walk: the context
+// is a necessary condition, never a verdict.
+struct ByteSet {
+  std::array<uint64_t, 4> bits{};
+  void add(uint8_t c) { bits[c >> 6] |= uint64_t{1} << (c & 63); }
+  bool has(uint8_t c) const { return (bits[c >> 6] >> (c & 63)) & 1; }
+};
+
+struct ContextPiece {
+  uint32_t gap_min = 0;  // bytes skipped before the run (away from the factor)
+  uint32_t gap_max = 0;
+  std::vector<ByteSet> run;  // in walking order: outwards from the factor
+};
+
+struct FactorContext {
+  std::vector<ContextPiece> before;  // walking left from the factor's first byte
+  std::vector<ContextPiece> after;   // walking right from its last byte
+  bool empty() const { return before.empty() && after.empty(); }
+};
+
+// Whether some way of matching the context fits around a factor found at [start, end).
+bool context_holds(const FactorContext& context, const uint8_t* data, size_t size,
+                   uint64_t start, uint64_t end);
 
 struct HexFactor {
   std::string bytes;  // a run of plain bytes every match contains
@@ -20,6 +49,7 @@ struct HexFactor {
   bool from_start = false;
   uint64_t min_tail = 0;
   uint64_t max_tail = 0;
+  FactorContext context;
 };
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program);

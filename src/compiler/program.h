@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "compiler/condition.h"
+#include "compiler/hex_factor.h"
 #include "harrier/harrier.h"
 #include "regex/regex.h"
 #include "rules/ast.h"
@@ -82,6 +83,7 @@ struct RegexAtom {
   regex::HsPattern pattern;
   bool from_factor = false;          // candidates come from a literal factor, not from Vectorscan
   bool factor_gives_starts = false;  // ... and they are starts, not ends
+  FactorContext context;             // checked at every factor hit
 };
 
 struct HsDatabaseDeleter {
@@ -110,7 +112,18 @@ struct CompiledRule {
   // The condition calls a function with side effects (console.log): it is evaluated in
   // full, in order, on every scan, whatever pre-filtering could decide.
   bool has_side_effects = false;
-  std::vector<Guard> guards;  // all must hold (or the rule is false); see Guard
+};
+
+// What is known of a rule before its condition is walked (compiler/guards.h): guards that
+// must all hold, and trigger strings one of which must match. Kept apart from CompiledRule,
+// packed and flat, because the scanner reads it for every rule of every file.
+struct RuleGate {
+  uint32_t guards_begin = 0;  // into Program::gate_guards
+  uint32_t guards_end = 0;
+  uint32_t trigger_begin = 0;  // into Program::trigger_strings
+  uint32_t trigger_end = 0;
+  bool has_trigger = false;  // (an empty trigger range would mean "never true")
+  bool has_side_effects = false;
 };
 
 struct ExternalVar {
@@ -130,6 +143,11 @@ struct Program {
   std::vector<std::string> namespaces;
   std::vector<uint32_t> rule_namespace;  // rule index -> namespace index
   size_t max_loop_depth = 0;             // loop variable slots needed by the evaluator
+
+  std::vector<RuleGate> gates;             // per rule
+  std::vector<Guard> guards;               // distinct guards: checked once per file
+  std::vector<uint32_t> gate_guards;       // indices into guards
+  std::vector<uint32_t> trigger_strings;   // string indices
 
   HsDatabase literal_db;  // null when there are no literals
   HsDatabase regex_db;    // null when there are no hex strings or regexes

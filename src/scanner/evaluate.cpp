@@ -16,6 +16,7 @@
 
 #include "compiler/guards.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -767,14 +768,20 @@ class Evaluator : public modules::Host {
 std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalValue>& externals) {
   const compiler::Program& p = *st.program;
   std::vector<uint8_t> state(p.rules.size(), kRuleUnknown);
+  st.guard_results.resize(p.guards.size());
+  for (size_t g = 0; g < p.guards.size(); ++g)
+    st.guard_results[g] = compiler::guard_holds(p.guards[g], st.data, st.size);
   Evaluator ev(st, externals, state, true);
   for (size_t r = 0; r < p.rules.size(); ++r) {
-    const compiler::CompiledRule& rule = p.rules[r];
-    if (rule.has_side_effects) continue;  // stays unknown: evaluated in full, in order
-    bool guarded_out = false;
-    for (const compiler::Guard& g : rule.guards)
-      if (!compiler::guard_holds(g, st.data, st.size)) guarded_out = true;
-    state[r] = guarded_out ? kRuleFalse : ev.pre_condition(*rule.condition);
+    const compiler::RuleGate& gate = p.gates[r];
+    if (gate.has_side_effects) continue;  // stays unknown: evaluated in full, in order
+    if (!compiler::gate_open(p, gate, st.guard_results)) {
+      state[r] = kRuleFalse;
+    } else if (!gate.has_trigger) {
+      // A rule with a trigger is left for after the scan: it is nearly always settled then
+      // by its trigger alone, so walking its condition now costs more than it saves.
+      state[r] = ev.pre_condition(*p.rules[r].condition);
+    }
   }
   // A global rule known to fail decides its whole namespace.
   std::vector<bool> failed_global(p.namespaces.size(), false);
@@ -793,10 +800,20 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
   Evaluator ev(st, externals, results, false);
   std::vector<bool> unsatisfied_global(p.namespaces.size(), false);
   for (size_t r = 0; r < p.rules.size(); ++r) {
+    const compiler::RuleGate& gate = p.gates[r];
     // Rules the pre-filter settled keep that answer: their conditions do not read strings
-    // in a way that could change it.
-    bool match = (known && (*known)[r] != kRuleUnknown) ? (*known)[r] == kRuleTrue
-                                                        : ev.condition(*p.rules[r].condition);
+    // in a way that could change it. A rule none of whose trigger strings matched is false.
+    bool match;
+    if (known && (*known)[r] != kRuleUnknown) {
+      match = (*known)[r] == kRuleTrue;
+    } else if (gate.has_trigger && !gate.has_side_effects &&
+               std::none_of(p.trigger_strings.begin() + gate.trigger_begin,
+                            p.trigger_strings.begin() + gate.trigger_end,
+                            [&](uint32_t s) { return !st.matches[s].empty(); })) {
+      match = false;
+    } else {
+      match = ev.condition(*p.rules[r].condition);
+    }
     results[r] = match ? kRuleTrue : kRuleFalse;
     if (p.rules[r].info.is_global && !match) unsatisfied_global[p.rule_namespace[r]] = true;
   }

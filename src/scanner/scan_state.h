@@ -50,6 +50,7 @@ struct ScanState {
   std::vector<std::vector<MatchRec>> matches;  // per string, ascending offsets
   std::vector<bool> overflowed;                // per string: hit YARA's match limit
   std::vector<uint8_t> string_needed;          // per string: its rule is not settled false
+  std::vector<uint8_t> guard_results;          // per Program::guards entry, this file
 
   std::vector<std::string> warnings;
   uint32_t max_matches = 1000000;

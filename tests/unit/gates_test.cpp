@@ -1,0 +1,137 @@
+// Rule gates and factor contexts: what the scanner decides without walking a condition or
+// verifying a pattern. Each is a necessary condition only, so every case pins both sides:
+// what must be found (a trigger, a rejected hit) and what must not (no trigger where a rule
+// can match without its strings, no rejection of a real match).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "compiler/guards.h"
+#include "compiler/hex_factor.h"
+#include "compiler/program.h"
+#include "harrier/harrier.h"
+
+namespace harrier::compiler {
+namespace {
+
+using namespace std::string_literals;
+
+std::shared_ptr<const Rules> compile(const std::string& source) {
+  Compiler c;
+  c.set_cache_enabled(false);
+  EXPECT_TRUE(c.add_string(source)) << source;
+  auto rules = c.build();
+  EXPECT_TRUE(rules) << source;
+  return rules;
+}
+
+// The trigger of the only rule, as string identifiers ("" when it has none).
+std::string trigger_of(const std::string& condition) {
+  // Declares the strings the condition names (YARA rejects unreferenced ones).
+  std::string strings;
+  for (char x : std::string("abc")) {
+    bool named = condition.find("them") != std::string::npos;
+    for (char sigil : std::string("$#@!"))
+      named = named || condition.find(std::string{sigil, x}) != std::string::npos;
+    if (named) strings += std::string(" $") + x + " = \"" + std::string(4, x) + "\"";
+  }
+  auto rules = compile("rule r { strings:" + strings + " condition: " + condition + " }");
+  if (!rules) return "error";
+  const Program& p = rules->impl().program;
+  const RuleGate& g = p.gates.at(0);
+  if (!g.has_trigger) return "";
+  std::string out;
+  for (uint32_t k = g.trigger_begin; k < g.trigger_end; ++k)
+    out += p.strings[p.trigger_strings[k]].id;
+  return out;
+}
+
+TEST(Gates, Triggers) {
+  struct Case {
+    const char* condition;
+    const char* trigger;
+  } cases[] = {
+      {"$a and $b and $c", "$a"},
+      {"$a or $b or $c", "$a$b$c"},
+      {"($a or $b) and $c", "$c"},
+      {"any of them", "$a$b$c"},
+      {"all of them", "$a$b$c"},
+      {"2 of ($a, $b)", "$a$b"},
+      {"50% of them", "$a$b$c"},
+      {"#a > 0 or #b >= 2 or #c == 3", "$a$b$c"},
+      {"#a and $c", "$a"},
+      {"@a[1] < 100 or !b[1] == 4", "$a$b"},
+      {"@a[1] + 5 == 6 or $b or $c", "$a$b$c"},
+      {"$a at 0 or $b in (0..10) or $c", "$a$b$c"},
+      {"for any of ($a, $b) : ($ at 0) or $c", "$a$b$c"},
+      {"for all of ($a, $b) : (@[1] > 4) or $c", "$a$b$c"},
+      {"for any of ($a) : ($ or $b) or $c", "$a$b$c"},
+      {"filesize > 10 and $a and #b > 1 and $c", "$a"},
+      // A rule that can be true with no string matched has no trigger.
+      {"not $a or $b or $c", ""},
+      {"none of them", ""},
+      {"0 of them", ""},
+      {"#a == 0 or $b or $c", ""},
+      {"$a or $b or filesize > 10 or $c", ""},
+      {"for all of them : (# < 3)", ""},
+      {"for any i in (1..#a) : (@a[i] > 0) or $b or $c", ""},
+      {"$a or $b or ($c or true)", ""},
+  };
+  for (const auto& c : cases) EXPECT_EQ(trigger_of(c.condition), c.trigger) << c.condition;
+}
+
+TEST(Gates, GuardsAreShared) {
+  auto rules = compile(
+      "rule a { condition: uint16(0) == 0x5a4d and filesize < 100 }\n"
+      "rule b { condition: filesize < 100 and uint16(0) == 0x5a4d }\n"
+      "rule c { condition: 0x5a4d == uint16(0) or filesize < 100 }\n");
+  const Program& p = rules->impl().program;
+  EXPECT_EQ(p.guards.size(), 2u);
+  EXPECT_EQ(p.gates[0].guards_end - p.gates[0].guards_begin, 2u);
+  EXPECT_EQ(p.gates[1].guards_end - p.gates[1].guards_begin, 2u);
+  EXPECT_EQ(p.gates[2].guards_end - p.gates[2].guards_begin, 0u);  // `or`: no guard
+}
+
+// The factor context of the only hex string, checked at every place its factor occurs.
+struct Found {
+  std::vector<size_t> accepted;
+};
+
+Found check(const std::string& hex, const std::string& data) {
+  auto rules = compile("rule r { strings: $h = " + hex + " condition: $h }");
+  Found f;
+  if (!rules) return f;
+  const Program& p = rules->impl().program;
+  for (const Literal& lit : p.literals) {
+    for (const FactorUse& use : lit.factors) {
+      const RegexAtom& atom = p.regex_atoms[use.atom];
+      for (size_t at = data.find(lit.bytes); at != std::string::npos;
+           at = data.find(lit.bytes, at + 1)) {
+        if (context_holds(atom.context, reinterpret_cast<const uint8_t*>(data.data()),
+                          data.size(), at, at + lit.bytes.size()))
+          f.accepted.push_back(at);
+      }
+    }
+  }
+  return f;
+}
+
+TEST(Gates, FactorContext) {
+  // Factor AA BB CC; on its right a gap of 1-3 then DD, on its left 11 then any byte.
+  const std::string hex = "{ 11 ?? AA BB CC [1-3] DD }";
+  EXPECT_EQ(check(hex, "\x11\x00\xAA\xBB\xCC\x00\xDD"s).accepted, std::vector<size_t>{2});
+  EXPECT_EQ(check(hex, "\x11\x00\xAA\xBB\xCC\x00\x00\x00\xDD"s).accepted, std::vector<size_t>{2});
+  // Gap too long, wrong byte on the left, or running off either end: no candidate.
+  EXPECT_TRUE(check(hex, "\x11\x00\xAA\xBB\xCC\x00\x00\x00\x00\xDD"s).accepted.empty());
+  EXPECT_TRUE(check(hex, "\x12\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
+  EXPECT_TRUE(check(hex, "\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
+  EXPECT_TRUE(check(hex, "\x11\x00\xAA\xBB\xCC\x00"s).accepted.empty());
+  // Nibble masks and alternatives: the mask is checked, the alternative ends the context.
+  const std::string masked = "{ 4? AA BB CC ( 01 | 02 ) }";
+  EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x03"s).accepted, std::vector<size_t>{1});
+  EXPECT_TRUE(check(masked, "\x5F\xAA\xBB\xCC\x01"s).accepted.empty());
+}
+
+}  // namespace
+}  // namespace harrier::compiler

@@ -129,26 +129,42 @@ std::vector<ContextPiece> walk_context(const regex::Program& program, const std:
         set.add(static_cast<uint8_t>(c));
     return set;
   };
+  // The bytes a node's matches can begin with (walking right) or end with (walking left).
+  auto edge_set = [&](auto& self, int32_t i, ByteSet& out) -> bool {
+    const Node& n = ast.at(i);
+    if (regex::internal::is_char_node(n.type)) {
+      out.merge(set_of(n));
+      return true;
+    }
+    if (n.type == NodeType::kAlt)
+      return self(self, n.children[0], out) && self(self, n.children[1], out);
+    if (n.type == NodeType::kConcat && !n.children.empty())
+      return self(self, step > 0 ? n.children.front() : n.children.back(), out);
+    return false;
+  };
   std::vector<ContextPiece> pieces;
   ContextPiece cur;
   size_t bytes = 0;
-  auto add_gap = [&](uint32_t lo, uint32_t hi) {
+  auto add_gap = [&](uint32_t lo, uint32_t hi, const ByteSet& set) {
     if (!cur.run.empty()) {
       pieces.push_back(std::move(cur));
       cur = {};
     }
+    cur.gap_bytes.merge(set);  // two gaps in a row may skip bytes of either
     cur.gap_min += lo;
     cur.gap_max += hi;
     return cur.gap_max <= kMaxContextGap && pieces.size() < kMaxContextPieces;
   };
   for (ptrdiff_t k = from; k >= 0 && k < static_cast<ptrdiff_t>(kids.size()); k += step) {
     if (bytes >= kMaxContextBytes) break;
-    const Node& n = ast.at(kids[static_cast<size_t>(k)]);
+    int32_t i = kids[static_cast<size_t>(k)];
+    const Node& n = ast.at(i);
     if (regex::internal::is_char_node(n.type)) {
       cur.run.push_back(set_of(n));
       ++bytes;
     } else if (n.type == NodeType::kRangeAny) {
-      if (n.end == INT_MAX || !add_gap(static_cast<uint32_t>(n.start), static_cast<uint32_t>(n.end)))
+      if (n.end == INT_MAX || !add_gap(static_cast<uint32_t>(n.start),
+                                       static_cast<uint32_t>(n.end), ByteSet::all()))
         break;
     } else if (n.type == NodeType::kRange && n.end != INT_MAX &&
                regex::internal::is_char_node(ast.at(n.children[0]).type) &&
@@ -156,7 +172,11 @@ std::vector<ContextPiece> walk_context(const regex::Program& program, const std:
       ByteSet set = set_of(ast.at(n.children[0]));
       for (int32_t r = 0; r < n.start; ++r) cur.run.push_back(set);
       bytes += static_cast<size_t>(n.start);
-      if (n.end > n.start && !add_gap(0, static_cast<uint32_t>(n.end - n.start))) break;
+      if (n.end > n.start && !add_gap(0, static_cast<uint32_t>(n.end - n.start), set)) break;
+    } else if (n.type == NodeType::kAlt) {
+      ByteSet set;
+      if (edge_set(edge_set, i, set)) cur.run.push_back(set);
+      break;
     } else if (!is_assertion(n.type)) {
       break;
     }
@@ -172,6 +192,15 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
   if (i == pieces.size()) return true;
   const ContextPiece& pc = pieces[i];
   const uint64_t n = pc.run.size();
+  // The byte `k` steps into the gap (k = 0 next to the previous piece); none past the data.
+  auto gap_byte = [&](uint64_t k, uint8_t& c) {
+    if (right ? pos + k >= size : k >= pos) return false;
+    c = right ? data[pos + k] : data[pos - 1 - k];
+    return true;
+  };
+  uint8_t c;
+  for (uint64_t k = 0; k < pc.gap_min; ++k)
+    if (!gap_byte(k, c) || !pc.gap_bytes.has(c)) return false;
   for (uint64_t g = pc.gap_min; g <= pc.gap_max; ++g) {
     if (--budget < 0) return true;
     uint64_t next;
@@ -188,6 +217,8 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
       next = pos - g - n;
     }
     if (ok && side_holds(pieces, i + 1, data, size, next, right, budget)) return true;
+    // A longer gap also skips byte g.
+    if (!gap_byte(g, c) || !pc.gap_bytes.has(c)) return false;
   }
   return false;
 }

@@ -45,6 +45,7 @@ void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
   if (st.fast_mode && str.single_match && !list.empty()) return;
   if (list.size() >= st.max_matches) {
     if (!st.overflowed[string]) {
+      if (list.empty()) st.matched_strings.push_back(string);  // (max_matches 0)
       st.overflowed[string] = true;
       const auto& s = st.program->strings[string];
       const std::string& rule = st.program->rules[s.rule].info.name;
@@ -57,6 +58,7 @@ void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
     }
     return;
   }
+  if (list.empty()) st.matched_strings.push_back(string);
   list.push_back(m);
 }
 
@@ -157,8 +159,7 @@ void resolve_matches(ScanState& st) {
   const compiler::Program& p = *st.program;
   // Atoms needing verification everywhere have no Vectorscan expression: every offset is a
   // candidate end.
-  for (uint32_t a = 0; a < p.regex_atoms.size(); ++a) {
-    if (!p.regex_atoms[a].pattern.expression.empty() || p.regex_atoms[a].from_factor) continue;
+  for (uint32_t a : st.everywhere_atoms) {
     if (!st.string_needed[p.regex_atoms[a].string]) continue;
     auto& ends = st.regex_ends[a];
     if (ends.empty()) st.touched_atoms.push_back(a);

@@ -118,6 +118,10 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.matches.resize(p.strings.size());
   st.overflowed.resize(p.strings.size());
   st.string_needed.assign(p.strings.size(), 1);
+  for (const auto& s : p.strings) st.string_rule.push_back(s.rule);
+  for (uint32_t a = 0; a < p.regex_atoms.size(); ++a)
+    if (p.regex_atoms[a].pattern.expression.empty() && !p.regex_atoms[a].from_factor)
+      st.everywhere_atoms.push_back(a);
   st.regex_ends.resize(p.regex_atoms.size());
   st.atom_windows.resize(p.regex_atoms.size());
 }
@@ -171,8 +175,11 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   st.deadline = options.timeout_seconds > 0 ? std::chrono::steady_clock::now() +
                                                   std::chrono::seconds(options.timeout_seconds)
                                             : std::chrono::steady_clock::time_point::max();
-  for (auto& m : st.matches) m.clear();
-  std::fill(st.overflowed.begin(), st.overflowed.end(), false);
+  for (uint32_t s : st.matched_strings) {  // only they can have matches or have overflowed
+    st.matches[s].clear();
+    st.overflowed[s] = false;
+  }
+  st.matched_strings.clear();
   st.entry_point = scanner::entry_point_offset(st.data, st.size);
   st.module_instances.clear();
   st.module_instances.resize(p.modules.size());
@@ -201,7 +208,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   } else {
     known = scanner::prefilter_rules(st, externals);
     for (size_t k = 0; k < p.strings.size(); ++k)
-      st.string_needed[k] = known[p.strings[k].rule] != scanner::kRuleFalse;
+      st.string_needed[k] = known[st.string_rule[k]] != scanner::kRuleFalse;
   }
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
@@ -226,9 +233,8 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
 
   RuleResult out;
   for (size_t r = 0; r < p.rules.size(); ++r) {
-    const auto& rule = p.rules[r];
-    if (rule.info.is_private) continue;
     if (!results[r] && !options.report_non_matching) continue;
+    if (p.rules[r].info.is_private) continue;
     report(r, results[r], data, out);
     if (!callback(out)) return ScanStatus::kAborted;
   }

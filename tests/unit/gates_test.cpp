@@ -127,10 +127,17 @@ TEST(Gates, FactorContext) {
   EXPECT_TRUE(check(hex, "\x12\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
   EXPECT_TRUE(check(hex, "\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
   EXPECT_TRUE(check(hex, "\x11\x00\xAA\xBB\xCC\x00"s).accepted.empty());
-  // Nibble masks and alternatives: the mask is checked, the alternative ends the context.
-  const std::string masked = "{ 4? AA BB CC ( 01 | 02 ) }";
-  EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x03"s).accepted, std::vector<size_t>{1});
+  // Nibble masks are checked; an alternative ends the context with its first bytes.
+  const std::string masked = "{ 4? AA BB CC ( 01 | 02 03 ) 05 }";
+  EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x02\x07"s).accepted, std::vector<size_t>{1});
+  EXPECT_TRUE(check(masked, "\x4F\xAA\xBB\xCC\x03"s).accepted.empty());
   EXPECT_TRUE(check(masked, "\x5F\xAA\xBB\xCC\x01"s).accepted.empty());
+  // A bounded repeat of a class: the skipped bytes must be in the class.
+  const std::string regex = "/system[\\t ]{0,8}\\(/";
+  EXPECT_EQ(check(regex, "system \t ("s).accepted, std::vector<size_t>{0});
+  EXPECT_EQ(check(regex, "system("s).accepted, std::vector<size_t>{0});
+  EXPECT_TRUE(check(regex, "system x ("s).accepted.empty());
+  EXPECT_TRUE(check(regex, "system         ("s).accepted.empty());
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 // resolves the condition, enforces YARA's "unreferenced string" rule, and finally builds
 // the two Vectorscan databases.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "compiler/compiler_impl.h"
 #include "compiler/database.h"
@@ -103,8 +105,38 @@ compiler::Type external_type(const ExternalValue& v) {
 
 }  // namespace
 
+// Hex strings and regexes compile independently of each other and of everything else, and
+// they are most of a large rule set's compile time: compile them all up front on every core,
+// so build_rule only takes the results. [rule][string], empty for text strings.
+std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::File& ast) {
+  std::vector<std::vector<regex::CompileResult>> out(ast.rules.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t r; (r = next.fetch_add(1)) < ast.rules.size();) {
+      const rules::Rule& rule = ast.rules[r];
+      out[r].resize(rule.strings.size());
+      for (size_t k = 0; k < rule.strings.size(); ++k) {
+        const rules::StringDecl& decl = rule.strings[k];
+        if (decl.kind == rules::StringKind::kHex)
+          out[r][k] = regex::compile_hex(decl.value);
+        else if (decl.kind == rules::StringKind::kRegex)
+          out[r][k] = regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
+                                           decl.regex_dotall);
+      }
+    }
+  };
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (ast.rules.size() < 64) threads = 1;  // not worth a thread
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return out;
+}
+
 bool Compiler::Impl::build_rule(
-    const rules::Rule& rule, compiler::Program& program,
+    const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
+    compiler::Program& program,
     std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
     std::map<std::string, std::vector<std::string>>& rule_order,
     const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
@@ -133,7 +165,8 @@ bool Compiler::Impl::build_rule(
 
   std::vector<compiler::CompiledString> strings;
   bool ok = true;
-  for (const auto& decl : rule.strings) {
+  for (size_t k = 0; k < rule.strings.size(); ++k) {
+    const rules::StringDecl& decl = rule.strings[k];
     compiler::CompiledString s;
     s.id = decl.id;
     s.rule = rule_index;
@@ -151,10 +184,7 @@ bool Compiler::Impl::build_rule(
           warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
       }
     } else {
-      auto compiled = decl.kind == rules::StringKind::kHex
-                          ? regex::compile_hex(decl.value)
-                          : regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
-                                                 decl.regex_dotall);
+      regex::CompileResult& compiled = patterns[k];
       if (!compiled.program) {
         error(decl.span, rule.name,
               (decl.kind == rules::StringKind::kHex ? "invalid hex string \""
@@ -270,22 +300,29 @@ void collect_atoms(compiler::Program& program) {
       add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
       continue;
     }
+    auto factor = compiler::choose_hex_factor(*s.program);
+    auto add_factor = [&](compiler::HexFactor f, bool wide) {
+      auto atom = static_cast<uint32_t>(program.regex_atoms.size());
+      regex::HsPattern none;
+      none.exact = false;
+      program.regex_atoms.push_back({si, wide, none, true, f.from_start, std::move(f.context)});
+      for (const std::string& bytes : f.literals)
+        literal_for(bytes, f.caseless)
+            .factors.push_back({atom, static_cast<uint32_t>(f.min_tail),
+                                static_cast<uint32_t>(f.max_tail), f.from_start});
+    };
     if (s.kind == rules::StringKind::kHex || ascii) {
-      if (auto factor = compiler::choose_hex_factor(*s.program)) {
-        auto atom = static_cast<uint32_t>(program.regex_atoms.size());
-        regex::HsPattern none;
-        none.exact = false;
-        program.regex_atoms.push_back(
-            {si, false, none, true, factor->from_start, std::move(factor->context)});
-        literal_for(factor->bytes, factor->caseless)
-            .factors.push_back({atom, static_cast<uint32_t>(factor->min_tail),
-                                static_cast<uint32_t>(factor->max_tail), factor->from_start});
-      } else {
+      if (factor)
+        add_factor(*factor, false);
+      else
         program.regex_atoms.push_back({si, false, s.program->hyperscan(false), false, false, {}});
-      }
     }
-    if (s.kind == rules::StringKind::kRegex && s.mods.wide)
-      program.regex_atoms.push_back({si, true, s.program->hyperscan(true), false, false, {}});
+    if (s.kind == rules::StringKind::kRegex && s.mods.wide) {
+      if (factor)
+        add_factor(compiler::widened(*factor), true);
+      else
+        program.regex_atoms.push_back({si, true, s.program->hyperscan(true), false, false, {}});
+    }
   }
 }
 
@@ -321,12 +358,13 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
     if (it == program.modules.end()) program.modules.push_back(m);
   }
   if (errors) return nullptr;
+  auto patterns = compile_patterns(ast);
   for (size_t r = 0; r < ast.rules.size(); ++r) {
     visible_modules.clear();
     for (size_t k = 0; k < ast.imports.size(); ++k)
       if (ast.imports[k].ns == ast.rules[r].ns && ast.imports[k].first_rule <= r)
         visible_modules[ast.imports[k].module] = import_slot[k];
-    build_rule(ast.rules[r], program, rules_by_ns, rule_order, ext_types);
+    build_rule(ast.rules[r], patterns[r], program, rules_by_ns, rule_order, ext_types);
   }
   if (errors) return nullptr;
 

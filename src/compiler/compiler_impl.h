@@ -62,7 +62,8 @@ struct Compiler::Impl {
   }
 
   std::shared_ptr<const Rules> build();
-  bool build_rule(const rules::Rule& rule, compiler::Program& program,
+  bool build_rule(const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
+                  compiler::Program& program,
                   std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
                   std::map<std::string, std::vector<std::string>>& rule_order,
                   const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types);

@@ -13,13 +13,18 @@
 // the regex module's collect_starts; otherwise, when X is bounded, the starts are
 // candidates for match_at. Either way the factor is a filter, never a verdict.
 //
-// The factor is the longest run of plain bytes with a bounded side (at most kMaxTailWindow
-// candidates per hit), preferring runs that are not one repeated common byte (00, 20, 90,
-// CC, FF flood binaries). Patterns without one stay in the regex database.
+// The factor is the run of characters with a bounded side (at most kMaxTailWindow
+// candidates per hit) expected to hit least often in executables (byte_bits), a position
+// that may be one of a few bytes (`4?`) spelled out into up to kMaxExpansion literals: in a
+// gigabyte of binaries `8B 45` hits millions of times, `F6 D? 1A` hardly at all. A run of
+// one repeated filler byte (00, 20, 90, CC, FF) is refused. Patterns without a factor stay
+// in the regex database. Each hit is then checked against the factor's surroundings
+// (FactorContext) before it makes any candidate.
 #include "compiler/hex_factor.h"
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <set>
 
 #include "regex/program.h"
@@ -33,7 +38,27 @@ using regex::internal::NodeType;
 
 constexpr uint64_t kUnbounded = UINT64_MAX;
 constexpr uint64_t kMaxTailWindow = 1024;  // candidates one factor hit may make
-constexpr size_t kMinFactor = 1;  // even one byte beats trusting Vectorscan with a long gap
+constexpr size_t kMaxExpansion = 16;     // literals one factor may be spelled out as
+constexpr size_t kMaxFactorLength = 16;  // bytes: longer factors filter no better
+
+// Rough information content of one factor position, in bits, for bytes of executables:
+// zeros and FFs fill them and a few opcode and ASCII bytes are everywhere; a position that
+// may be any of n bytes is worth log2(n) bits less.
+double byte_bits(const std::vector<uint8_t>& set) {
+  if (set.size() > 1) return std::max(0.0, 6.0 - std::log2(static_cast<double>(set.size())));
+  switch (set[0]) {
+    case 0x00:
+      return 1;
+    case 0xFF:
+      return 3;
+    case 0x01: case 0x02: case 0x03: case 0x04: case 0x08: case 0x0A: case 0x0D: case 0x0F:
+    case 0x10: case 0x20: case 0x24: case 0x30: case 0x40: case 0x48: case 0x61: case 0x65:
+    case 0x74: case 0x89: case 0x8B: case 0x8D: case 0x90: case 0xCC: case 0xE8:
+      return 4;
+    default:
+      return 6;
+  }
+}
 
 struct Len {
   uint64_t min = 0;
@@ -87,10 +112,6 @@ Len length(const Ast& ast, int32_t i) {
     default:
       return {1, 1};  // one character
   }
-}
-
-bool is_plain_byte(const Node& n) {
-  return n.type == NodeType::kLiteral;
 }
 
 bool is_flood(const std::string& bytes) {
@@ -259,6 +280,39 @@ bool unbounded_dot(const Ast& ast, int32_t i) {
 
 }  // namespace
 
+HexFactor widened(const HexFactor& factor) {
+  HexFactor w = factor;
+  for (std::string& lit : w.literals) {
+    std::string wide;
+    for (char c : lit) {
+      wide += c;
+      wide += '\0';
+    }
+    lit = std::move(wide);
+  }
+  w.min_tail *= 2;
+  w.max_tail *= 2;
+  ByteSet zero;
+  zero.add(0);
+  // Walking right a character is (c, 0); walking left its zero comes first.
+  auto widen = [&](std::vector<ContextPiece>& pieces, bool right) {
+    for (ContextPiece& pc : pieces) {
+      pc.gap_min *= 2;
+      pc.gap_max *= 2;
+      pc.gap_bytes.add(0);
+      std::vector<ByteSet> run;
+      for (const ByteSet& b : pc.run) {
+        run.push_back(right ? b : zero);
+        run.push_back(right ? zero : b);
+      }
+      pc.run = std::move(run);
+    }
+  };
+  widen(w.context.before, false);
+  widen(w.context.after, true);
+  return w;
+}
+
 bool context_holds(const FactorContext& context, const uint8_t* data, size_t size,
                    uint64_t start, uint64_t end) {
   int budget = kContextBudget;
@@ -298,48 +352,72 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   }
   auto window = [](const Len& l) { return l.max == kUnbounded ? kUnbounded : l.max - l.min; };
 
-  std::optional<HexFactor> best;
-  size_t best_i = 0, best_j = 0;
-  bool best_flood = true;
-  for (size_t i = 0; i < kids.size();) {
-    if (!is_plain_byte(ast.at(kids[i]))) {
-      ++i;
-      continue;
+  // The bytes each top-level character can be; empty where the item is not one character or
+  // has too many to spell out. Under nocase the literal is searched caseless, so a letter
+  // counts as itself.
+  std::vector<std::vector<uint8_t>> bytes_at(kids.size());
+  for (size_t k = 0; k < kids.size(); ++k) {
+    const Node& n = ast.at(kids[k]);
+    if (n.type == NodeType::kLiteral) {
+      bytes_at[k] = {n.value};
+    } else if (!impl.nocase && regex::internal::is_char_node(n.type)) {
+      std::vector<uint8_t> set;
+      for (int c = 0; c < 256 && set.size() <= kMaxExpansion; ++c)
+        if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false,
+                                               impl.dotall))
+          set.push_back(static_cast<uint8_t>(c));
+      if (set.size() <= kMaxExpansion) bytes_at[k] = std::move(set);
     }
-    size_t j = i;
-    std::string bytes;
-    while (j < kids.size() && is_plain_byte(ast.at(kids[j])))
-      bytes.push_back(static_cast<char>(ast.at(kids[j++]).value));
-    // Prefer deriving ends (the tail is bounded); else starts (the head is bounded).
-    bool by_end = window(suffix[j]) < kMaxTailWindow;
-    bool by_start = !by_end && window(prefix[i]) < kMaxTailWindow;
-    if (bytes.size() >= kMinFactor && (by_end || by_start)) {
+  }
+
+  // Every window [i, j) of spellable characters with a bounded side: the factor is the one
+  // expected to hit least (most bits), spelled out as at most kMaxExpansion literals.
+  std::optional<HexFactor> best;
+  double best_bits = -1;
+  size_t best_i = 0, best_j = 0;
+  for (size_t i = 0; i < kids.size(); ++i) {
+    // Vectorscan's literal API refuses literals that begin with a NUL byte (they would go to
+    // the slower regex database): such a byte joins the context instead.
+    if (bytes_at[i].empty() || bytes_at[i][0] == 0) continue;
+    size_t combos = 1;
+    double bits = 0;
+    for (size_t j = i; j < kids.size() && !bytes_at[j].empty() && j - i < kMaxFactorLength; ++j) {
+      combos *= bytes_at[j].size();
+      if (combos > kMaxExpansion) break;
+      bits += byte_bits(bytes_at[j]);
+      bool by_end = window(suffix[j + 1]) < kMaxTailWindow;
+      bool by_start = !by_end && window(prefix[i]) < kMaxTailWindow;
+      if (!by_end && !by_start) continue;
+      const Len& around = by_start ? prefix[i] : suffix[j + 1];
+      bool better = bits > best_bits ||
+                    (bits == best_bits && around.max - around.min < best->max_tail - best->min_tail);
+      if (!better) continue;
       HexFactor f;
-      f.bytes = bytes;
       f.from_start = by_start;
-      const Len& around = by_start ? prefix[i] : suffix[j];
       f.min_tail = around.min;
       f.max_tail = around.max;
-      bool flood = is_flood(bytes);
-      bool better =
-          !best || (best_flood && !flood) ||
-          (best_flood == flood && (bytes.size() > best->bytes.size() ||
-                                   (bytes.size() == best->bytes.size() &&
-                                    f.max_tail - f.min_tail < best->max_tail - best->min_tail)));
-      if (better) {
-        best = f;
-        best_i = i;
-        best_j = j;
-        best_flood = flood;
-      }
+      best = std::move(f);
+      best_bits = bits;
+      best_i = i;
+      best_j = j + 1;
     }
-    i = j;
   }
-  if (best && best_flood) return std::nullopt;  // a flood of 00s would cost more than it saves
-  // A weak factor hits so often that Vectorscan does better with the whole pattern, when
-  // it is short enough to trust it with.
-
   if (!best) return best;
+  // A run of one common filler byte (00, 20, 90, CC, FF flood binaries) would cost more than
+  // it saves: such patterns stay in the regex database.
+  bool flood = true;
+  for (size_t k = best_i; k < best_j && flood; ++k) {
+    flood = bytes_at[k].size() == 1 && is_flood(std::string(1, static_cast<char>(bytes_at[k][0])));
+    flood = flood && bytes_at[k][0] == bytes_at[best_i][0];
+  }
+  if (flood) return std::nullopt;
+  best->literals = {std::string()};
+  for (size_t k = best_i; k < best_j; ++k) {
+    std::vector<std::string> grown;
+    for (const std::string& prefix_bytes : best->literals)
+      for (uint8_t c : bytes_at[k]) grown.push_back(prefix_bytes + static_cast<char>(c));
+    best->literals = std::move(grown);
+  }
   best->caseless = impl.nocase;
   best->context.before =
       walk_context(program, kids, static_cast<ptrdiff_t>(best_i) - 1, -1);

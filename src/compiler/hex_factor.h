@@ -47,7 +47,9 @@ bool context_holds(const FactorContext& context, const uint8_t* data, size_t siz
                    uint64_t start, uint64_t end);
 
 struct HexFactor {
-  std::string bytes;  // a run of plain bytes every match contains
+  // A run of bytes every match contains, spelled out: a position that may be one of a few
+  // bytes (hex `4?`, `[ab]`) multiplies the literals, so that the run can be longer.
+  std::vector<std::string> literals;
   bool caseless = false;
   // from_start false: a match ends between min_tail and max_tail bytes after the factor's
   // end. from_start true: a match starts between min_tail and max_tail bytes before the
@@ -59,6 +61,9 @@ struct HexFactor {
 };
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program);
+
+// The same factor for the pattern's wide form (every character followed by a zero byte).
+HexFactor widened(const HexFactor& factor);
 
 // True when the pattern matches the empty string with no anchor or word-boundary to satisfy,
 // so it matches at the start of any text. `matches` counts such a zero-length match

@@ -6,16 +6,51 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace harrier::scanner {
 namespace {
-constexpr size_t kReadThreshold = 64 * 1024;  // below this, read() beats mmap()
+constexpr size_t kReadThreshold = 64 * 1024;  // without a ReadBuffer: below this, read()
+constexpr size_t kMaxBufferedFile = size_t{256} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// read() until `size` bytes or end of file; returns the count, or -1 on an error.
+ssize_t read_all(int fd, uint8_t* out, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, out + got, size - got);
+    if (n < 0) return -1;
+    if (n == 0) break;  // the file shrank: scan what is there
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+}  // namespace
+
+ReadBuffer::~ReadBuffer() {
+  if (data_) munmap(data_, capacity_);
+}
+
+uint8_t* ReadBuffer::reserve(size_t size) {
+  if (size <= capacity_) return data_;
+  if (data_) munmap(data_, capacity_);
+  data_ = nullptr;
+  capacity_ = 0;
+  size_t cap = std::max(size, kHugePage * 8);
+  cap = (cap + kHugePage - 1) & ~(kHugePage - 1);
+  void* p = mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  madvise(p, cap, MADV_HUGEPAGE);
+  data_ = static_cast<uint8_t*>(p);
+  capacity_ = cap;
+  return data_;
 }
 
 MappedFile::~MappedFile() {
   if (map_) munmap(map_, size_);
 }
 
-bool MappedFile::open(const std::string& path, std::string* error) {
+bool MappedFile::open(const std::string& path, std::string* error, ReadBuffer* buffer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     *error = "could not open file";
@@ -29,21 +64,18 @@ bool MappedFile::open(const std::string& path, std::string* error) {
   }
   size_t size = static_cast<size_t>(st.st_size);
   bool ok = true;
-  if (size <= kReadThreshold) {
+  uint8_t* into = nullptr;
+  if (buffer && size <= kMaxBufferedFile) {
+    into = buffer->reserve(size);
+  } else if (size <= kReadThreshold) {
     small_.resize(size);
-    size_t got = 0;
-    while (got < size) {
-      ssize_t n = ::read(fd, small_.data() + got, size - got);
-      if (n < 0) {
-        ok = false;
-        break;
-      }
-      if (n == 0) break;  // the file shrank: scan what is there
-      got += static_cast<size_t>(n);
-    }
-    small_.resize(got);
-    data_ = small_.data();
-    size_ = got;
+    into = small_.data();
+  }
+  if (into || size == 0) {
+    ssize_t got = size ? read_all(fd, into, size) : 0;
+    ok = got >= 0;
+    data_ = into;
+    size_ = ok ? static_cast<size_t>(got) : 0;
   } else {
     // MAP_POPULATE maps every page in one go: faulting 4 KiB at a time cost more than the
     // scan itself on files in the page cache.

@@ -96,6 +96,7 @@ struct Scanner::Impl {
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
+  scanner::ReadBuffer read_buffer;  // file contents, reused from one file to the next
   std::string last_error;
   std::vector<std::string> warnings;
 
@@ -156,7 +157,7 @@ ScanStatus Scanner::scan(std::span<const uint8_t> data, const RuleCallback& call
 
 ScanStatus Scanner::scan_file(const std::string& path, const RuleCallback& callback) {
   scanner::MappedFile file;
-  if (!file.open(path, &impl_->last_error)) return ScanStatus::kError;
+  if (!file.open(path, &impl_->last_error, &impl_->read_buffer)) return ScanStatus::kError;
   return impl_->run(file.bytes(), callback);
 }
 

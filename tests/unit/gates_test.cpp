@@ -117,6 +117,15 @@ Found check(const std::string& hex, const std::string& data) {
   return f;
 }
 
+TEST(Gates, FactorSpelledOut) {
+  auto rules = compile("rule r { strings: $h = { 8B C? [2-3] F6 D? 1A C? [4-6] 30 } condition: $h }");
+  const Program& p = rules->impl().program;
+  // `30` alone hits everywhere; `F6 D? 1A C?` is 256 literals, too many; `F6 D? 1A` is 16.
+  ASSERT_EQ(p.literals.size(), 16u);
+  EXPECT_EQ(p.literals[0].bytes, "\xF6\xD0\x1A"s);
+  EXPECT_EQ(p.literals[15].bytes, "\xF6\xDF\x1A"s);
+}
+
 TEST(Gates, FactorContext) {
   // Factor AA BB CC; on its right a gap of 1-3 then DD, on its left 11 then any byte.
   const std::string hex = "{ 11 ?? AA BB CC [1-3] DD }";
@@ -127,9 +136,10 @@ TEST(Gates, FactorContext) {
   EXPECT_TRUE(check(hex, "\x12\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
   EXPECT_TRUE(check(hex, "\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
   EXPECT_TRUE(check(hex, "\x11\x00\xAA\xBB\xCC\x00"s).accepted.empty());
-  // Nibble masks are checked; an alternative ends the context with its first bytes.
+  // A nibble mask joins the factor (spelled out as 4x AA BB CC, 16 literals); an
+  // alternative ends the context with its first bytes.
   const std::string masked = "{ 4? AA BB CC ( 01 | 02 03 ) 05 }";
-  EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x02\x07"s).accepted, std::vector<size_t>{1});
+  EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x02\x07"s).accepted, std::vector<size_t>{0});
   EXPECT_TRUE(check(masked, "\x4F\xAA\xBB\xCC\x03"s).accepted.empty());
   EXPECT_TRUE(check(masked, "\x5F\xAA\xBB\xCC\x01"s).accepted.empty());
   // A bounded repeat of a class: the skipped bytes must be in the class.

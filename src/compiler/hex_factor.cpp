@@ -14,7 +14,8 @@
 // candidates for match_at. Either way the factor is a filter, never a verdict.
 //
 // The factor is the run of characters with a bounded side (at most kMaxTailWindow
-// candidates per hit) expected to hit least often in executables (byte_bits), a position
+// candidates per hit; for a rare factor kMaxStrongWindow, a side YARA leaves unbounded being
+// bounded by its 8 KB match limit) expected to hit least often in executables (byte_bits), a position
 // that may be one of a few bytes (`4?`) spelled out into up to kMaxExpansion literals: in a
 // gigabyte of binaries `8B 45` hits millions of times, `F6 D? 1A` hardly at all. A run of
 // one repeated filler byte (00, 20, 90, CC, FF) is refused. Patterns without a factor stay
@@ -38,6 +39,12 @@ using regex::internal::NodeType;
 
 constexpr uint64_t kUnbounded = UINT64_MAX;
 constexpr uint64_t kMaxTailWindow = 1024;  // candidates one factor hit may make
+// YARA runs a regex at most 4096 bytes forwards and backwards from its atom, so no match is
+// longer than this: a factor's unbounded side (`\s*`, `[^x]+`) ends within it.
+constexpr uint64_t kYaraMatchLimit = 8192;
+constexpr double kStrongBits = 24;           // a factor this rare may make...
+constexpr uint64_t kMaxStrongWindow = 8192;  // ... this many candidates per hit
+constexpr double kNulPenalty = 3;
 constexpr size_t kMaxExpansion = 16;     // literals one factor may be spelled out as
 constexpr size_t kMaxFactorLength = 16;  // bytes: longer factors filter no better
 
@@ -376,19 +383,29 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   double best_bits = -1;
   size_t best_i = 0, best_j = 0;
   for (size_t i = 0; i < kids.size(); ++i) {
-    // Vectorscan's literal API refuses literals that begin with a NUL byte (they would go to
-    // the slower regex database): such a byte joins the context instead.
-    if (bytes_at[i].empty() || bytes_at[i][0] == 0) continue;
+    if (bytes_at[i].empty()) continue;
+    // Vectorscan's literal API refuses literals that begin with a NUL byte: they go to the
+    // slower regex database, so such a window must be clearly better than the others.
+    double penalty = bytes_at[i][0] == 0 ? kNulPenalty : 0;
     size_t combos = 1;
-    double bits = 0;
+    double bits = -penalty;
     for (size_t j = i; j < kids.size() && !bytes_at[j].empty() && j - i < kMaxFactorLength; ++j) {
       combos *= bytes_at[j].size();
       if (combos > kMaxExpansion) break;
       bits += byte_bits(bytes_at[j]);
-      bool by_end = window(suffix[j + 1]) < kMaxTailWindow;
-      bool by_start = !by_end && window(prefix[i]) < kMaxTailWindow;
+      uint64_t length = j + 1 - i;
+      // An unbounded side is bounded by YARA's scan limit for a rare enough factor.
+      uint64_t cap = bits >= kStrongBits ? kYaraMatchLimit - length : 0;
+      auto capped = [&](Len l) {
+        if (cap > l.min && l.max > cap) l.max = cap;
+        return l;
+      };
+      Len after = capped(suffix[j + 1]), before = capped(prefix[i]);
+      uint64_t limit = bits >= kStrongBits ? kMaxStrongWindow : kMaxTailWindow;
+      bool by_end = window(after) < limit;
+      bool by_start = !by_end && window(before) < limit;
       if (!by_end && !by_start) continue;
-      const Len& around = by_start ? prefix[i] : suffix[j + 1];
+      const Len& around = by_start ? before : after;
       bool better = bits > best_bits ||
                     (bits == best_bits && around.max - around.min < best->max_tail - best->min_tail);
       if (!better) continue;

@@ -1,16 +1,23 @@
-// Module data trees (see object.h). Filling is by name and may be slow-ish; reading during
-// evaluation is by index and must be cheap.
+// Module data trees (see object.h). Filling is by name (a binary search over a structure's
+// members); reading during evaluation is by index.
 #include "modules/object.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 namespace harrier::modules {
 
 int Decl::member_index(std::string_view member) const {
-  for (size_t k = 0; k < members.size(); ++k)
-    if (members[k].name == member) return static_cast<int>(k);
-  return -1;
+  if (by_name.size() != members.size()) {  // a Decl not made by structure()
+    for (size_t k = 0; k < members.size(); ++k)
+      if (members[k].name == member) return static_cast<int>(k);
+    return -1;
+  }
+  auto it = std::lower_bound(by_name.begin(), by_name.end(), member,
+                             [&](uint32_t k, std::string_view m) { return members[k].name < m; });
+  if (it == by_name.end() || members[*it].name != member) return -1;
+  return static_cast<int>(*it);
 }
 
 namespace {
@@ -47,6 +54,10 @@ Decl constant(std::string name, std::string value) {
 Decl structure(std::string name, std::vector<Decl> members) {
   Decl d = leaf(std::move(name), Kind::kStruct);
   d.members = std::move(members);
+  for (uint32_t k = 0; k < d.members.size(); ++k) d.by_name.push_back(k);
+  // Stable: with a duplicated name the first declared wins, as in the linear search.
+  std::stable_sort(d.by_name.begin(), d.by_name.end(),
+                   [&](uint32_t a, uint32_t b) { return d.members[a].name < d.members[b].name; });
   return d;
 }
 

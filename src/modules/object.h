@@ -51,6 +51,10 @@ struct Decl {
   std::optional<int64_t> int_constant;  // kInt constants (pe.MACHINE_I386)
   std::optional<std::string> string_constant;
 
+  // Member indexes sorted by name (set by structure()): modules fill hundreds of members by
+  // name for every file, so the lookup is a binary search.
+  std::vector<uint32_t> by_name;
+
   // Index of the member called `name`, or -1.
   int member_index(std::string_view member) const;
 };

@@ -136,8 +136,7 @@ std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::Fil
 
 bool Compiler::Impl::build_rule(
     const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
-    compiler::Program& program,
-    std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
+    compiler::Program& program, std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
     std::map<std::string, std::vector<std::string>>& rule_order,
     const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
   auto& visible = rules_by_ns[rule.ns];
@@ -305,11 +304,12 @@ void collect_atoms(compiler::Program& program) {
       auto atom = static_cast<uint32_t>(program.regex_atoms.size());
       regex::HsPattern none;
       none.exact = false;
+      bool has_context = !f.context.empty();
       program.regex_atoms.push_back({si, wide, none, true, f.from_start, std::move(f.context)});
       for (const std::string& bytes : f.literals)
         literal_for(bytes, f.caseless)
             .factors.push_back({atom, static_cast<uint32_t>(f.min_tail),
-                                static_cast<uint32_t>(f.max_tail), f.from_start});
+                                static_cast<uint32_t>(f.max_tail), f.from_start, has_context, si});
     };
     if (s.kind == rules::StringKind::kHex || ascii) {
       if (factor)

@@ -89,6 +89,15 @@ enum class NodeOp : uint8_t {
            // slot = first loop variable slot (a dictionary's value goes in slot + 1)
 };
 
+inline bool is_comparison(NodeOp op) {
+  return op == NodeOp::kLt || op == NodeOp::kLe || op == NodeOp::kGt || op == NodeOp::kGe ||
+         op == NodeOp::kEq || op == NodeOp::kNe;
+}
+// + - * \ % & | ^ << >>: undefined when either operand is.
+inline bool is_arithmetic(NodeOp op) {
+  return op >= NodeOp::kAdd && op <= NodeOp::kShr;
+}
+
 enum class Quant : uint8_t { kAll, kAny, kNone, kExpr, kPercent };
 enum class Iter : uint8_t { kRange, kEnum, kArray, kDict };
 

@@ -12,11 +12,6 @@ namespace {
 
 constexpr size_t kMaxGuards = 4;
 
-bool is_comparison(NodeOp op) {
-  return op == NodeOp::kEq || op == NodeOp::kNe || op == NodeOp::kLt || op == NodeOp::kLe ||
-         op == NodeOp::kGt || op == NodeOp::kGe;
-}
-
 // `c < x` is `x > c`.
 NodeOp mirrored(NodeOp op) {
   switch (op) {
@@ -98,24 +93,9 @@ Strings both(Strings a, Strings b) {
 // without a match, and undefined spreads through arithmetic.
 Strings undefined_without(const Node& n) {
   if (is_string_read(n)) return std::vector<uint32_t>{n.index};
-  switch (n.op) {
-    case NodeOp::kNeg:
-    case NodeOp::kBitNot:
-      return undefined_without(*n.a);
-    case NodeOp::kAdd:
-    case NodeOp::kSub:
-    case NodeOp::kMul:
-    case NodeOp::kDiv:
-    case NodeOp::kMod:
-    case NodeOp::kBitAnd:
-    case NodeOp::kBitOr:
-    case NodeOp::kBitXor:
-    case NodeOp::kShl:
-    case NodeOp::kShr:
-      return either(undefined_without(*n.a), undefined_without(*n.b));
-    default:
-      return std::nullopt;
-  }
+  if (n.op == NodeOp::kNeg || n.op == NodeOp::kBitNot) return undefined_without(*n.a);
+  if (is_arithmetic(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
+  return std::nullopt;
 }
 
 bool positive_constant(const Node* n, int64_t at_least) {
@@ -142,11 +122,13 @@ Strings falsy_without(const Node& n) {
     case NodeOp::kOr:
       return both(falsy_without(*n.a), falsy_without(*n.b));
     case NodeOp::kGt:
-      if (is_count(*n.a) && positive_constant(n.b.get(), 0)) return std::vector<uint32_t>{n.a->index};
+      if (is_count(*n.a) && positive_constant(n.b.get(), 0))
+        return std::vector<uint32_t>{n.a->index};
       break;
     case NodeOp::kGe:
     case NodeOp::kEq:
-      if (is_count(*n.a) && positive_constant(n.b.get(), 1)) return std::vector<uint32_t>{n.a->index};
+      if (is_count(*n.a) && positive_constant(n.b.get(), 1))
+        return std::vector<uint32_t>{n.a->index};
       break;
     case NodeOp::kOf:
     case NodeOp::kForOf: {
@@ -169,9 +151,7 @@ Strings falsy_without(const Node& n) {
     default:
       break;
   }
-  if (n.op == NodeOp::kLt || n.op == NodeOp::kLe || n.op == NodeOp::kGt || n.op == NodeOp::kGe ||
-      n.op == NodeOp::kEq || n.op == NodeOp::kNe)
-    return either(undefined_without(*n.a), undefined_without(*n.b));
+  if (is_comparison(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
   return std::nullopt;
 }
 

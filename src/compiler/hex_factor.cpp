@@ -15,12 +15,12 @@
 //
 // The factor is the run of characters with a bounded side (at most kMaxTailWindow
 // candidates per hit; for a rare factor kMaxStrongWindow, a side YARA leaves unbounded being
-// bounded by its 8 KB match limit) expected to hit least often in executables (byte_bits), a position
-// that may be one of a few bytes (`4?`) spelled out into up to kMaxExpansion literals: in a
-// gigabyte of binaries `8B 45` hits millions of times, `F6 D? 1A` hardly at all. A run of
-// one repeated filler byte (00, 20, 90, CC, FF) is refused. Patterns without a factor stay
-// in the regex database. Each hit is then checked against the factor's surroundings
-// (FactorContext) before it makes any candidate.
+// bounded by its 8 KB match limit) expected to hit least often in executables (byte_bits), a
+// position that may be one of a few bytes (`4?`) spelled out into up to kMaxExpansion literals: in
+// a gigabyte of binaries `8B 45` hits millions of times, `F6 D? 1A` hardly at all. A run of one
+// repeated filler byte (00, 20, 90, CC, FF) is refused. Patterns without a factor stay in the regex
+// database. Each hit is then checked against the factor's surroundings (FactorContext) before it
+// makes any candidate.
 #include "compiler/hex_factor.h"
 
 #include <algorithm>
@@ -58,9 +58,29 @@ double byte_bits(const std::vector<uint8_t>& set) {
       return 1;
     case 0xFF:
       return 3;
-    case 0x01: case 0x02: case 0x03: case 0x04: case 0x08: case 0x0A: case 0x0D: case 0x0F:
-    case 0x10: case 0x20: case 0x24: case 0x30: case 0x40: case 0x48: case 0x61: case 0x65:
-    case 0x74: case 0x89: case 0x8B: case 0x8D: case 0x90: case 0xCC: case 0xE8:
+    case 0x01:
+    case 0x02:
+    case 0x03:
+    case 0x04:
+    case 0x08:
+    case 0x0A:
+    case 0x0D:
+    case 0x0F:
+    case 0x10:
+    case 0x20:
+    case 0x24:
+    case 0x30:
+    case 0x40:
+    case 0x48:
+    case 0x61:
+    case 0x65:
+    case 0x74:
+    case 0x89:
+    case 0x8B:
+    case 0x8D:
+    case 0x90:
+    case 0xCC:
+    case 0xE8:
       return 4;
     default:
       return 6;
@@ -141,8 +161,9 @@ bool is_assertion(NodeType t) {
 // The context on one side of the factor: the top-level items from `from` on, stepping by
 // `step`. Assertions are skipped and a bounded repeat of one character becomes its minimum
 // run plus a gap; both only loosen the check.
-std::vector<ContextPiece> walk_context(const regex::Program& program, const std::vector<int32_t>& kids,
-                                       ptrdiff_t from, ptrdiff_t step) {
+std::vector<ContextPiece> walk_context(const regex::Program& program,
+                                       const std::vector<int32_t>& kids, ptrdiff_t from,
+                                       ptrdiff_t step) {
   const auto& impl = program.impl();
   const Ast& ast = impl.ast;
   auto set_of = [&](const Node& n) {
@@ -191,8 +212,8 @@ std::vector<ContextPiece> walk_context(const regex::Program& program, const std:
       cur.run.push_back(set_of(n));
       ++bytes;
     } else if (n.type == NodeType::kRangeAny) {
-      if (n.end == INT_MAX || !add_gap(static_cast<uint32_t>(n.start),
-                                       static_cast<uint32_t>(n.end), ByteSet::all()))
+      if (n.end == INT_MAX ||
+          !add_gap(static_cast<uint32_t>(n.start), static_cast<uint32_t>(n.end), ByteSet::all()))
         break;
     } else if (n.type == NodeType::kRange && n.end != INT_MAX &&
                regex::internal::is_char_node(ast.at(n.children[0]).type) &&
@@ -215,8 +236,8 @@ std::vector<ContextPiece> walk_context(const regex::Program& program, const std:
 
 // Depth-first over the gap choices of pieces[i..]; `pos` is where the previous piece ended
 // (walking right) or began (walking left).
-bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data,
-                size_t size, uint64_t pos, bool right, int& budget) {
+bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data, size_t size,
+                uint64_t pos, bool right, int& budget) {
   if (i == pieces.size()) return true;
   const ContextPiece& pc = pieces[i];
   const uint64_t n = pc.run.size();
@@ -320,8 +341,8 @@ HexFactor widened(const HexFactor& factor) {
   return w;
 }
 
-bool context_holds(const FactorContext& context, const uint8_t* data, size_t size,
-                   uint64_t start, uint64_t end) {
+bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,
+                   uint64_t end) {
   int budget = kContextBudget;
   if (!side_holds(context.after, 0, data, size, end, true, budget)) return false;
   budget = kContextBudget;
@@ -370,8 +391,7 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     } else if (!impl.nocase && regex::internal::is_char_node(n.type)) {
       std::vector<uint8_t> set;
       for (int c = 0; c < 256 && set.size() <= kMaxExpansion; ++c)
-        if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false,
-                                               impl.dotall))
+        if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false, impl.dotall))
           set.push_back(static_cast<uint8_t>(c));
       if (set.size() <= kMaxExpansion) bytes_at[k] = std::move(set);
     }
@@ -406,8 +426,8 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
       bool by_start = !by_end && window(before) < limit;
       if (!by_end && !by_start) continue;
       const Len& around = by_start ? before : after;
-      bool better = bits > best_bits ||
-                    (bits == best_bits && around.max - around.min < best->max_tail - best->min_tail);
+      bool better = bits > best_bits || (bits == best_bits &&
+                                         around.max - around.min < best->max_tail - best->min_tail);
       if (!better) continue;
       HexFactor f;
       f.from_start = by_start;
@@ -436,8 +456,7 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  best->context.before =
-      walk_context(program, kids, static_cast<ptrdiff_t>(best_i) - 1, -1);
+  best->context.before = walk_context(program, kids, static_cast<ptrdiff_t>(best_i) - 1, -1);
   best->context.after = walk_context(program, kids, static_cast<ptrdiff_t>(best_j), 1);
   return best;
 }

@@ -32,7 +32,7 @@ struct ByteSet {
 struct ContextPiece {
   uint32_t gap_min = 0;  // bytes skipped before the run (away from the factor)
   uint32_t gap_max = 0;
-  ByteSet gap_bytes;     // what the skipped bytes may be (`[\t ]{0,500}`: tabs and spaces)
+  ByteSet gap_bytes;         // what the skipped bytes may be (`[\t ]{0,500}`: tabs and spaces)
   std::vector<ByteSet> run;  // in walking order: outwards from the factor
 };
 
@@ -43,8 +43,8 @@ struct FactorContext {
 };
 
 // Whether some way of matching the context fits around a factor found at [start, end).
-bool context_holds(const FactorContext& context, const uint8_t* data, size_t size,
-                   uint64_t start, uint64_t end);
+bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,
+                   uint64_t end);
 
 struct HexFactor {
   // A run of bytes every match contains, spelled out: a position that may be one of a few

@@ -62,6 +62,10 @@ struct FactorUse {
   uint32_t max_tail = 0;
   // The hit gives candidate starts f_start - max_tail .. f_start - min_tail instead.
   bool gives_starts = false;
+  // Copies of what every hit needs from the atom, so that the callback stays in this cache
+  // line for the hits that go no further: the atom's string, and whether it has a context.
+  bool has_context = false;
+  uint32_t string = 0;
 };
 
 struct Literal {
@@ -144,10 +148,10 @@ struct Program {
   std::vector<uint32_t> rule_namespace;  // rule index -> namespace index
   size_t max_loop_depth = 0;             // loop variable slots needed by the evaluator
 
-  std::vector<RuleGate> gates;             // per rule
-  std::vector<Guard> guards;               // distinct guards: checked once per file
-  std::vector<uint32_t> gate_guards;       // indices into guards
-  std::vector<uint32_t> trigger_strings;   // string indices
+  std::vector<RuleGate> gates;            // per rule
+  std::vector<Guard> guards;              // distinct guards: checked once per file
+  std::vector<uint32_t> gate_guards;      // indices into guards
+  std::vector<uint32_t> trigger_strings;  // string indices
 
   HsDatabase literal_db;  // null when there are no literals
   HsDatabase regex_db;    // null when there are no hex strings or regexes

@@ -44,10 +44,9 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
   }
   for (const compiler::FactorUse& use : lit.factors) {
-    const compiler::RegexAtom& atom = st.program->regex_atoms[use.atom];
-    if (!st.string_needed[atom.string]) continue;
-    if (!atom.context.empty() &&
-        !compiler::context_holds(atom.context, st.data, st.size, to - lit.bytes.size(), to))
+    if (!st.string_needed[use.string]) continue;
+    if (use.has_context && !compiler::context_holds(st.program->regex_atoms[use.atom].context,
+                                                    st.data, st.size, to - lit.bytes.size(), to))
       continue;
     // Windows of candidate ends (or starts, for gives_starts); resolve_matches merges them.
     auto& windows = st.atom_windows[use.atom];

@@ -108,8 +108,8 @@ Found check(const std::string& hex, const std::string& data) {
       const RegexAtom& atom = p.regex_atoms[use.atom];
       for (size_t at = data.find(lit.bytes); at != std::string::npos;
            at = data.find(lit.bytes, at + 1)) {
-        if (context_holds(atom.context, reinterpret_cast<const uint8_t*>(data.data()),
-                          data.size(), at, at + lit.bytes.size()))
+        if (context_holds(atom.context, reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                          at, at + lit.bytes.size()))
           f.accepted.push_back(at);
       }
     }
@@ -118,7 +118,8 @@ Found check(const std::string& hex, const std::string& data) {
 }
 
 TEST(Gates, FactorSpelledOut) {
-  auto rules = compile("rule r { strings: $h = { 8B C? [2-3] F6 D? 1A C? [4-6] 30 } condition: $h }");
+  auto rules =
+      compile("rule r { strings: $h = { 8B C? [2-3] F6 D? 1A C? [4-6] 30 } condition: $h }");
   const Program& p = rules->impl().program;
   // `30` alone hits everywhere; `F6 D? 1A C?` is 256 literals, too many; `F6 D? 1A` is 16.
   ASSERT_EQ(p.literals.size(), 16u);

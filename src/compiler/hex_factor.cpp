@@ -148,130 +148,6 @@ bool is_flood(const std::string& bytes) {
   return b == 0x00 || b == 0x20 || b == 0x90 || b == 0xCC || b == 0xFF;
 }
 
-constexpr size_t kMaxContextBytes = 16;  // per side: enough to reject nearly every false hit
-constexpr size_t kMaxContextPieces = 6;
-constexpr uint32_t kMaxContextGap = 4096;
-constexpr int kContextBudget = 256;  // run comparisons per side before giving up (and accepting)
-
-bool is_assertion(NodeType t) {
-  return t == NodeType::kWordBoundary || t == NodeType::kNonWordBoundary ||
-         t == NodeType::kAnchorStart || t == NodeType::kAnchorEnd || t == NodeType::kEmpty;
-}
-
-// The context on one side of the factor: the top-level items from `from` on, stepping by
-// `step`. Assertions are skipped and a bounded repeat of one character becomes its minimum
-// run plus a gap; both only loosen the check.
-std::vector<ContextPiece> walk_context(const regex::Program& program,
-                                       const std::vector<int32_t>& kids, ptrdiff_t from,
-                                       ptrdiff_t step) {
-  const auto& impl = program.impl();
-  const Ast& ast = impl.ast;
-  auto set_of = [&](const Node& n) {
-    ByteSet set;
-    if (n.type == NodeType::kLiteral && !impl.nocase) {
-      set.add(n.value);
-      return set;
-    }
-    for (int c = 0; c < 256; ++c)
-      if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), impl.nocase,
-                                             impl.dotall))
-        set.add(static_cast<uint8_t>(c));
-    return set;
-  };
-  // The bytes a node's matches can begin with (walking right) or end with (walking left).
-  auto edge_set = [&](auto& self, int32_t i, ByteSet& out) -> bool {
-    const Node& n = ast.at(i);
-    if (regex::internal::is_char_node(n.type)) {
-      out.merge(set_of(n));
-      return true;
-    }
-    if (n.type == NodeType::kAlt)
-      return self(self, n.children[0], out) && self(self, n.children[1], out);
-    if (n.type == NodeType::kConcat && !n.children.empty())
-      return self(self, step > 0 ? n.children.front() : n.children.back(), out);
-    return false;
-  };
-  std::vector<ContextPiece> pieces;
-  ContextPiece cur;
-  size_t bytes = 0;
-  auto add_gap = [&](uint32_t lo, uint32_t hi, const ByteSet& set) {
-    if (!cur.run.empty()) {
-      pieces.push_back(std::move(cur));
-      cur = {};
-    }
-    cur.gap_bytes.merge(set);  // two gaps in a row may skip bytes of either
-    cur.gap_min += lo;
-    cur.gap_max += hi;
-    return cur.gap_max <= kMaxContextGap && pieces.size() < kMaxContextPieces;
-  };
-  for (ptrdiff_t k = from; k >= 0 && k < static_cast<ptrdiff_t>(kids.size()); k += step) {
-    if (bytes >= kMaxContextBytes) break;
-    int32_t i = kids[static_cast<size_t>(k)];
-    const Node& n = ast.at(i);
-    if (regex::internal::is_char_node(n.type)) {
-      cur.run.push_back(set_of(n));
-      ++bytes;
-    } else if (n.type == NodeType::kRangeAny) {
-      if (n.end == INT_MAX ||
-          !add_gap(static_cast<uint32_t>(n.start), static_cast<uint32_t>(n.end), ByteSet::all()))
-        break;
-    } else if (n.type == NodeType::kRange && n.end != INT_MAX &&
-               regex::internal::is_char_node(ast.at(n.children[0]).type) &&
-               static_cast<size_t>(n.start) <= kMaxContextBytes) {
-      ByteSet set = set_of(ast.at(n.children[0]));
-      for (int32_t r = 0; r < n.start; ++r) cur.run.push_back(set);
-      bytes += static_cast<size_t>(n.start);
-      if (n.end > n.start && !add_gap(0, static_cast<uint32_t>(n.end - n.start), set)) break;
-    } else if (n.type == NodeType::kAlt) {
-      ByteSet set;
-      if (edge_set(edge_set, i, set)) cur.run.push_back(set);
-      break;
-    } else if (!is_assertion(n.type)) {
-      break;
-    }
-  }
-  if (!cur.run.empty()) pieces.push_back(std::move(cur));
-  return pieces;
-}
-
-// Depth-first over the gap choices of pieces[i..]; `pos` is where the previous piece ended
-// (walking right) or began (walking left).
-bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data, size_t size,
-                uint64_t pos, bool right, int& budget) {
-  if (i == pieces.size()) return true;
-  const ContextPiece& pc = pieces[i];
-  const uint64_t n = pc.run.size();
-  // The byte `k` steps into the gap (k = 0 next to the previous piece); none past the data.
-  auto gap_byte = [&](uint64_t k, uint8_t& c) {
-    if (right ? pos + k >= size : k >= pos) return false;
-    c = right ? data[pos + k] : data[pos - 1 - k];
-    return true;
-  };
-  uint8_t c;
-  for (uint64_t k = 0; k < pc.gap_min; ++k)
-    if (!gap_byte(k, c) || !pc.gap_bytes.has(c)) return false;
-  for (uint64_t g = pc.gap_min; g <= pc.gap_max; ++g) {
-    if (--budget < 0) return true;
-    uint64_t next;
-    bool ok = true;
-    if (right) {
-      if (pos + g + n > size) return false;
-      const uint8_t* p = data + pos + g;
-      for (uint64_t k = 0; ok && k < n; ++k) ok = pc.run[k].has(p[k]);
-      next = pos + g + n;
-    } else {
-      if (g + n > pos) return false;
-      const uint8_t* p = data + pos - g - 1;
-      for (uint64_t k = 0; ok && k < n; ++k) ok = pc.run[k].has(*(p - k));
-      next = pos - g - n;
-    }
-    if (ok && side_holds(pieces, i + 1, data, size, next, right, budget)) return true;
-    // A longer gap also skips byte g.
-    if (!gap_byte(g, c) || !pc.gap_bytes.has(c)) return false;
-  }
-  return false;
-}
-
 bool has_assertion(const Ast& ast, int32_t i) {
   const Node& n = ast.at(i);
   switch (n.type) {
@@ -312,41 +188,16 @@ HexFactor widened(const HexFactor& factor) {
   HexFactor w = factor;
   for (std::string& lit : w.literals) {
     std::string wide;
-    for (char c : lit) {
-      wide += c;
+    for (char ch : lit) {
+      wide += ch;
       wide += '\0';
     }
     lit = std::move(wide);
   }
   w.min_tail *= 2;
   w.max_tail *= 2;
-  ByteSet zero;
-  zero.add(0);
-  // Walking right a character is (c, 0); walking left its zero comes first.
-  auto widen = [&](std::vector<ContextPiece>& pieces, bool right) {
-    for (ContextPiece& pc : pieces) {
-      pc.gap_min *= 2;
-      pc.gap_max *= 2;
-      pc.gap_bytes.add(0);
-      std::vector<ByteSet> run;
-      for (const ByteSet& b : pc.run) {
-        run.push_back(right ? b : zero);
-        run.push_back(right ? zero : b);
-      }
-      pc.run = std::move(run);
-    }
-  };
-  widen(w.context.before, false);
-  widen(w.context.after, true);
+  widen(w.context);
   return w;
-}
-
-bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,
-                   uint64_t end) {
-  int budget = kContextBudget;
-  if (!side_holds(context.after, 0, data, size, end, true, budget)) return false;
-  budget = kContextBudget;
-  return side_holds(context.before, 0, data, size, start, false, budget);
 }
 
 bool has_unbounded_dot(const regex::Program& program) {
@@ -456,8 +307,7 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  best->context.before = walk_context(program, kids, static_cast<ptrdiff_t>(best_i) - 1, -1);
-  best->context.after = walk_context(program, kids, static_cast<ptrdiff_t>(best_j), 1);
+  best->context = factor_context(program, best_i, best_j);
   return best;
 }
 

@@ -291,12 +291,7 @@ Certificate certificate_info(X509* x) {
     EVP_PKEY* key = X509_get0_pubkey(x);
     c.self_signed = key && X509_verify(x, key) == 1;
   }
-  int n = i2d_X509(x, nullptr);
-  if (n > 0) {
-    c.der.resize(static_cast<size_t>(n));
-    unsigned char* p = c.der.data();
-    i2d_X509(x, &p);
-  }
+  c.der = x509_der(x);
   return c;
 }
 
@@ -732,6 +727,15 @@ std::string to_hex(std::span<const uint8_t> bytes) {
     s += kHex[b & 15];
   }
   return s;
+}
+
+std::vector<uint8_t> x509_der(const X509* cert) {
+  int n = i2d_X509(cert, nullptr);
+  if (n <= 0) return {};
+  std::vector<uint8_t> out(static_cast<size_t>(n));
+  unsigned char* p = out.data();
+  i2d_X509(cert, &p);
+  return out;
 }
 
 std::optional<Certificate> certificate_from_der(std::span<const uint8_t> der) {

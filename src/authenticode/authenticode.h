@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+struct x509_st;  // OpenSSL's X509, kept out of this header
+
 namespace harrier::authenticode {
 
 // Where the pieces sit in the file.
@@ -167,6 +169,9 @@ std::optional<std::vector<uint8_t>> image_digest(std::span<const uint8_t> file,
                                                  const std::string& md_name);
 
 std::string to_hex(std::span<const uint8_t> bytes);
+
+// The DER encoding of an OpenSSL certificate (empty if it cannot be encoded).
+std::vector<uint8_t> x509_der(const x509_st* cert);
 
 // One DER X.509 certificate described the way signatures' certificates are (thumbprints,
 // names, serial, validity, self-signed). Nothing if it does not decode. For callers that hold

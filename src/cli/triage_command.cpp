@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "cli/console.h"
@@ -33,15 +32,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace ac = authenticode;
 
-std::string time_text(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  if (!gmtime_r(&tt, &tm)) return std::to_string(t);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Json certificate_json(const ac::Certificate& c) {
   Json j;
   j["subject"] = c.subject;
@@ -49,8 +39,8 @@ Json certificate_json(const ac::Certificate& c) {
   j["serial"] = c.serial ? Json(*c.serial) : Json(nullptr);
   j["thumbprint"] = ac::to_hex(c.sha1);
   j["sha256"] = ac::to_hex(c.sha256);
-  j["not_before"] = time_text(c.not_before);
-  j["not_after"] = time_text(c.not_after);
+  j["not_before"] = triage::time_text(c.not_before);
+  j["not_after"] = triage::time_text(c.not_after);
   j["self_signed"] = c.self_signed;
   return j;
 }
@@ -106,7 +96,7 @@ Json report_json(const triage::TriageReport& r) {
     if (s.timestamp) {
       sj["timestamp"] = {
           {"kind", s.timestamp->kind},
-          {"time", s.timestamp->time ? Json(time_text(s.timestamp->time)) : Json(nullptr)},
+          {"time", s.timestamp->time ? Json(triage::time_text(s.timestamp->time)) : Json(nullptr)},
           {"verified", s.timestamp->verified},
           {"signer", s.timestamp->signer}};
     } else {

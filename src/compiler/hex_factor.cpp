@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
-#include <set>
 
 #include "regex/program.h"
 
@@ -141,10 +140,8 @@ Len length(const Ast& ast, int32_t i) {
   }
 }
 
-bool is_flood(const std::string& bytes) {
-  std::set<uint8_t> distinct(bytes.begin(), bytes.end());
-  if (distinct.size() != 1) return false;
-  uint8_t b = *distinct.begin();
+// Bytes that fill executables in long runs (padding, alignment, NOP and INT3 sleds).
+bool is_filler(uint8_t b) {
   return b == 0x00 || b == 0x20 || b == 0x90 || b == 0xCC || b == 0xFF;
 }
 
@@ -295,8 +292,8 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   // it saves: such patterns stay in the regex database.
   bool flood = true;
   for (size_t k = best_i; k < best_j && flood; ++k) {
-    flood = bytes_at[k].size() == 1 && is_flood(std::string(1, static_cast<char>(bytes_at[k][0])));
-    flood = flood && bytes_at[k][0] == bytes_at[best_i][0];
+    flood = bytes_at[k].size() == 1 && is_filler(bytes_at[k][0]) &&
+            bytes_at[k][0] == bytes_at[best_i][0];
   }
   if (flood) return std::nullopt;
   best->literals = {std::string()};

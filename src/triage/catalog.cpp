@@ -134,15 +134,6 @@ std::vector<CatalogMember> read_ctl(std::span<const uint8_t> ctl, std::string* p
   return members;
 }
 
-std::vector<uint8_t> x509_der(X509* x) {
-  int n = i2d_X509(x, nullptr);
-  if (n <= 0) return {};
-  std::vector<uint8_t> out(static_cast<size_t>(n));
-  unsigned char* p = out.data();
-  i2d_X509(x, &p);
-  return out;
-}
-
 // PKCS#7's signature covers the content's value octets: a CTL embedded as a SEQUENCE (what
 // MakeCat writes) is hashed without its header; one wrapped in an OCTET STRING (CMS style,
 // what `openssl cms -econtent_type` writes) is hashed as the octets.
@@ -210,14 +201,14 @@ Catalog parse_catalog(std::span<const uint8_t> bytes) {
 
   STACK_OF(X509)* certs = p7->d.sign->cert;
   for (int i = 0; i < sk_X509_num(certs); ++i)
-    cat.certificates_der.push_back(x509_der(sk_X509_value(certs, i)));
+    cat.certificates_der.push_back(authenticode::x509_der(sk_X509_value(certs, i)));
   std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> signers(
       PKCS7_get0_signers(p7.get(), certs, 0), [](STACK_OF(X509) * s) { sk_X509_free(s); });
   X509* signer = signers ? sk_X509_value(signers.get(), 0) : nullptr;
   if (!signer) {
     cat.problem = "signer certificate not embedded";
   } else {
-    cat.signer = authenticode::certificate_from_der(x509_der(signer));
+    cat.signer = authenticode::certificate_from_der(authenticode::x509_der(signer));
     cat.verified = verify_content(p7.get(), signer, signed_bytes);
     if (!cat.verified) cat.problem = "signature over the trust list does not verify";
   }

@@ -72,6 +72,8 @@ std::string status_text(ac::Status s) {
   return "unknown";
 }
 
+}  // namespace
+
 std::string time_text(int64_t t) {
   time_t tt = static_cast<time_t>(t);
   struct tm tm {};
@@ -80,6 +82,8 @@ std::string time_text(int64_t t) {
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
 
 // Does a signer's subject name the claimed publisher? Compared on letters and digits only,
 // either containing the other ("Microsoft Corporation" vs O=Microsoft Corporation, CN=

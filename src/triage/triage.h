@@ -89,6 +89,9 @@ struct TriageOptions {
 
 TriageReport analyze(std::span<const uint8_t> file, const TriageOptions& options);
 
+// A Unix time as ISO 8601 UTC ("2011-10-18T07:40:00Z"), as every triage report prints it.
+std::string time_text(int64_t t);
+
 // The Authenticode hash of any PE, signed or not: the file without CheckSum, the security
 // directory entry and the certificate table (what catalogs list).
 std::optional<std::vector<uint8_t>> authentihash(std::span<const uint8_t> file,

@@ -31,15 +31,6 @@ X509Ptr from_der(std::span<const uint8_t> der) {
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
 }
 
-std::vector<uint8_t> to_der(X509* x) {
-  int n = i2d_X509(x, nullptr);
-  if (n <= 0) return {};
-  std::vector<uint8_t> out(static_cast<size_t>(n));
-  unsigned char* p = out.data();
-  i2d_X509(x, &p);
-  return out;
-}
-
 }  // namespace
 
 struct TrustStore::Impl {
@@ -114,7 +105,7 @@ bool TrustStore::add_file(const std::string& path, std::string* error) {
   }
   for (X509Ptr& x : found) {
     X509_STORE_add_cert(impl_->store, x.get());  // a duplicate is not an error
-    std::vector<uint8_t> der = to_der(x.get());
+    std::vector<uint8_t> der = authenticode::x509_der(x.get());
     if (auto info = authenticode::certificate_from_der(der)) anchors_.push_back(std::move(*info));
   }
   ERR_clear_error();
@@ -148,7 +139,7 @@ ChainVerdict TrustStore::verify(std::span<const uint8_t> leaf_der,
   if (!v.trusted) v.error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
   if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get())) {
     for (int i = 0; i < sk_X509_num(chain); ++i) {
-      std::vector<uint8_t> der = to_der(sk_X509_value(chain, i));
+      std::vector<uint8_t> der = authenticode::x509_der(sk_X509_value(chain, i));
       if (auto info = authenticode::certificate_from_der(der)) v.chain.push_back(std::move(*info));
     }
   }

@@ -7,10 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "module_call.h"
 #include "modules/module.h"
 
 namespace harrier::modules {
 namespace {
+
+using test::Arg;
+using test::call;
+using test::F;
+using test::I;
+using test::S;
 
 class Lines : public Host {
  public:
@@ -19,53 +26,16 @@ class Lines : public Host {
   void console(std::string line) override { lines.push_back(std::move(line)); }
 };
 
-struct Arg {
-  char kind;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-};
-Arg I(int64_t v) {
-  return {'i', v, 0, ""};
-}
-Arg F(double v) {
-  return {'f', 0, v, ""};
-}
-Arg S(std::string v) {
-  return {'s', 0, 0, std::move(v)};
-}
-
 // Calls console.<fn> with `args` and returns the line it printed.
 std::string run(const std::string& fn, const std::vector<Arg>& args) {
   const Module& m = *find_module("console");
   auto instance = m.load(m, nullptr, 0);
   Lines host;
-  std::string letters;
-  std::vector<CallArg> call_args;
-  for (const Arg& a : args) {
-    letters += a.kind;
-    CallArg c;
-    c.i = a.i;
-    c.f = a.f;
-    c.s = a.s;
-    call_args.push_back(c);
-  }
-  const Decl& decl = m.decl->members[static_cast<size_t>(m.decl->member_index(fn))];
-  for (const Overload& o : decl.overloads) {
-    if (o.args != letters) continue;
-    CallContext ctx;
-    ctx.args = call_args.data();
-    ctx.arg_count = call_args.size();
-    ctx.instance = instance.get();
-    ctx.host = &host;
-    CallResult r = o.impl(ctx);
-    EXPECT_EQ(r.kind, CallResult::kInt);
-    EXPECT_EQ(r.i, 1);
-    EXPECT_EQ(host.lines.size(), 1u);
-    return host.lines.empty() ? "" : host.lines[0];
-  }
-  ADD_FAILURE() << "no overload " << fn << "(" << letters << ")";
-  return "";
+  CallResult r = call(m, instance.get(), {}, fn, args, &host);
+  EXPECT_EQ(r.kind, CallResult::kInt);
+  EXPECT_EQ(r.i, 1);
+  EXPECT_EQ(host.lines.size(), 1u);
+  return host.lines.empty() ? "" : host.lines[0];
 }
 
 TEST(ConsoleModule, LinesAsYaraPrintsThem) {

@@ -14,6 +14,9 @@ namespace harrier::cli {
 namespace {
 
 constexpr size_t kQueueCapacity = 64;  // yara's MAX_QUEUED_FILES
+// With several workers the queue orders files largest first, and a longer queue lets it
+// see more of the tree: a walk lists thousands of files in the time one is scanned.
+constexpr size_t kOrderedQueueCapacity = 8192;
 
 bool past(const std::optional<std::chrono::steady_clock::time_point>& deadline) {
   return deadline && std::chrono::steady_clock::now() >= *deadline;
@@ -23,7 +26,13 @@ bool past(const std::optional<std::chrono::steady_clock::time_point>& deadline) 
 
 void run_scan_pool(std::vector<std::unique_ptr<harrier::Scanner>>& scanners,
                    const ScanContext& context, const FileProducer& produce) {
-  WorkQueue<FileEntry> queue(kQueueCapacity);
+  // One worker scans in walk order, as yara does; several take the largest file first, so
+  // that no worker is left alone with a big file at the end.
+  bool ordered = scanners.size() > 1;
+  WorkQueue<FileEntry> queue(
+      ordered ? kOrderedQueueCapacity : kQueueCapacity,
+      ordered ? [](const FileEntry& a, const FileEntry& b) { return a.size > b.size; }
+              : WorkQueue<FileEntry>::Before());
   // Closing the queue is what lets the workers finish; do it however `produce` exits.
   struct CloseOnExit {
     WorkQueue<FileEntry>& queue;

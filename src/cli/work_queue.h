@@ -4,10 +4,16 @@
 // of a huge tree from listing the whole tree in memory: when the workers fall behind, the
 // walker simply waits. Waits are interruptible through a std::stop_token, so Ctrl-C wakes
 // a walker blocked on a full queue and workers blocked on an empty one.
+//
+// Items leave in arrival order, or, given an order (`Before(a, b)`: a goes first), best
+// first among those queued: several workers finish together when the largest files are
+// taken first, instead of one worker scanning the last big file alone.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -17,7 +23,9 @@ namespace harrier::cli {
 template <typename T>
 class WorkQueue {
  public:
-  explicit WorkQueue(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  using Before = std::function<bool(const T&, const T&)>;
+  explicit WorkQueue(size_t capacity, Before before = nullptr)
+      : capacity_(capacity == 0 ? 1 : capacity), before_(std::move(before)) {}
 
   // Blocks while the queue is full. False when the queue was closed or stop was requested.
   bool push(T item, std::stop_token stop) {
@@ -27,6 +35,7 @@ class WorkQueue {
     }
     if (closed_) return false;
     items_.push_back(std::move(item));
+    if (before_) std::push_heap(items_.begin(), items_.end(), after());
     not_empty_.notify_one();
     return true;
   }
@@ -39,8 +48,15 @@ class WorkQueue {
       return std::nullopt;
     }
     if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
+    T item;
+    if (before_) {
+      std::pop_heap(items_.begin(), items_.end(), after());
+      item = std::move(items_.back());
+      items_.pop_back();
+    } else {
+      item = std::move(items_.front());
+      items_.pop_front();
+    }
     not_full_.notify_one();
     return item;
   }
@@ -54,7 +70,13 @@ class WorkQueue {
   }
 
  private:
+  // The heap's "less": its top is the item no other goes before.
+  auto after() const {
+    return [this](const T& a, const T& b) { return before_(b, a); };
+  }
+
   const size_t capacity_;
+  const Before before_;
   std::mutex mutex_;
   std::condition_variable_any not_empty_;
   std::condition_variable_any not_full_;

@@ -27,7 +27,7 @@
 namespace harrier::compiler {
 namespace {
 
-constexpr char kMagic[] = "HARRIER-HSDB-2\n";
+constexpr char kMagic[] = "HARRIER-HSDB-3\n";  // 3: streaming mode
 
 std::string hex(const unsigned char* p, size_t n) {
   static const char kHex[] = "0123456789abcdef";

@@ -11,7 +11,8 @@
 namespace harrier::scanner {
 namespace {
 constexpr size_t kReadThreshold = 64 * 1024;  // without a ReadBuffer: below this, read()
-constexpr size_t kMaxBufferedFile = size_t{256} << 20;
+// Larger files are mapped and scanned in chunks: a scanner's buffer stays this small.
+constexpr size_t kMaxBufferedFile = size_t{16} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // read() until `size` bytes or end of file; returns the count, or -1 on an error.
@@ -50,6 +51,23 @@ MappedFile::~MappedFile() {
   if (map_) munmap(map_, size_);
 }
 
+void MappedFile::prefetch(size_t offset, size_t length) {
+  if (!map_ || offset >= size_) return;
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t begin = offset & ~(page - 1);
+  length = std::min(length, size_ - offset) + (offset - begin);
+  madvise(static_cast<uint8_t*>(map_) + begin, length, MADV_POPULATE_READ);  // best effort
+}
+
+void MappedFile::release(size_t end) {
+  if (!map_) return;
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  end = std::min(end, size_) & ~(page - 1);
+  if (end <= released_) return;
+  madvise(static_cast<uint8_t*>(map_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
 bool MappedFile::open(const std::string& path, std::string* error, ReadBuffer* buffer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
@@ -77,9 +95,7 @@ bool MappedFile::open(const std::string& path, std::string* error, ReadBuffer* b
     data_ = into;
     size_ = ok ? static_cast<size_t>(got) : 0;
   } else {
-    // MAP_POPULATE maps every page in one go: faulting 4 KiB at a time cost more than the
-    // scan itself on files in the page cache.
-    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       ok = false;
     } else {

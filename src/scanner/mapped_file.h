@@ -5,9 +5,12 @@
 // verification, module parsers), and a reused buffer backed by huge pages costs far fewer
 // page faults and TLB misses than a fresh mapping of the page cache per file. A file that
 // shrinks while being read is scanned as far as it was read. Files larger than
-// kMaxBufferedFile are mapped PROT_READ, MAP_PRIVATE instead, so a disk image does not
-// become resident twice. Either way harrier never writes to what it scans. Special files
-// (FIFOs, devices, sockets) are refused so a scan never blocks on them.
+// kMaxBufferedFile are mapped PROT_READ, MAP_PRIVATE instead, and the scanner pages them in
+// chunk by chunk (prefetch) and drops the pages behind its Vectorscan passes (release):
+// later stages fault back in only what they read, so a scan of a 100 MB library holds a few
+// megabytes of it at a time, not all of it, and a disk image never becomes resident at
+// all. Either way harrier never writes to what it scans. Special files (FIFOs, devices,
+// sockets) are refused so a scan never blocks on them.
 #pragma once
 
 #include <cstddef>
@@ -46,10 +49,17 @@ class MappedFile {
   bool open(const std::string& path, std::string* error, ReadBuffer* buffer = nullptr);
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
 
+  // For a mapped file: maps [offset, offset + length) in one go (faulting 4 KiB pages one
+  // at a time costs more than scanning them), and unmaps every page wholly below `end`
+  // (the page cache keeps them; touching them again faults them back). No-ops otherwise.
+  void prefetch(size_t offset, size_t length);
+  void release(size_t end);
+
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   void* map_ = nullptr;
+  size_t released_ = 0;         // bytes of the mapping already released
   std::vector<uint8_t> small_;  // contents of small files, read rather than mapped
 };
 

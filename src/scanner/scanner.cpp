@@ -27,9 +27,24 @@ namespace {
 
 constexpr size_t kMaxMatchData = 512;  // YARA's YR_CONFIG_MAX_MATCH_DATA default
 
+// Both databases are streaming-mode: a target is fed to them kScanChunk bytes at a time, so
+// that the pages of a large mapped file can be dropped behind the scan (MappedFile::release)
+// and the two passes read each chunk while it is still in the CPU cache.
+constexpr size_t kScanChunk = size_t{8} << 20;
+
 struct HsScratchDeleter {
   void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
 };
+struct HsStreamDeleter {
+  void operator()(hs_stream_t* s) const { hs_close_stream(s, nullptr, nullptr, nullptr); }
+};
+using HsStream = std::unique_ptr<hs_stream_t, HsStreamDeleter>;
+
+HsStream open_stream(const hs_database_t* db) {
+  hs_stream_t* s = nullptr;
+  if (db) hs_open_stream(db, 0, &s);
+  return HsStream(s);
+}
 
 int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
                void* ctx) {
@@ -92,6 +107,7 @@ struct Scanner::Impl {
   std::shared_ptr<const Rules> rules;
   const compiler::Program* program = nullptr;
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
+  HsStream literal_stream, regex_stream;  // reset after every target
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
@@ -99,7 +115,9 @@ struct Scanner::Impl {
   std::string last_error;
   std::vector<std::string> warnings;
 
-  ScanStatus run(std::span<const uint8_t> data, const RuleCallback& callback);
+  ScanStatus run(std::span<const uint8_t> data, const RuleCallback& callback,
+                 scanner::MappedFile* file = nullptr);
+  void search(bool literals, bool regexes, scanner::MappedFile* file);
   void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
 };
 
@@ -111,6 +129,8 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   if (p.literal_db) hs_alloc_scratch(p.literal_db.get(), &s);
   if (p.regex_db) hs_alloc_scratch(p.regex_db.get(), &s);
   impl_->scratch.reset(s);
+  impl_->literal_stream = open_stream(p.literal_db.get());
+  impl_->regex_stream = open_stream(p.regex_db.get());
   for (const auto& e : p.externals) impl_->externals.push_back(e.value);
   auto& st = impl_->state;
   st.program = &p;
@@ -157,10 +177,11 @@ ScanStatus Scanner::scan(std::span<const uint8_t> data, const RuleCallback& call
 ScanStatus Scanner::scan_file(const std::string& path, const RuleCallback& callback) {
   scanner::MappedFile file;
   if (!file.open(path, &impl_->last_error, &impl_->read_buffer)) return ScanStatus::kError;
-  return impl_->run(file.bytes(), callback);
+  return impl_->run(file.bytes(), callback, &file);
 }
 
-ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback& callback) {
+ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback& callback,
+                              scanner::MappedFile* file) {
   const compiler::Program& p = *program;
   auto& st = state;
   st.data = data.data();
@@ -213,12 +234,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
-  const char* bytes = reinterpret_cast<const char*>(data.data());
-  auto len = static_cast<unsigned>(data.size());
-  if (p.literal_db && len > 0 && any_needed)
-    hs_scan(p.literal_db.get(), bytes, len, 0, scratch.get(), on_literal, &st);
-  if (p.regex_db && len > 0 && any_needed && !st.timed_out)
-    hs_scan(p.regex_db.get(), bytes, len, 0, scratch.get(), on_regex, &st);
+  if (!data.empty() && any_needed) search(literal_stream != nullptr, regex_stream != nullptr, file);
   scanner::resolve_matches(st);
   warnings = st.warnings;
 
@@ -239,6 +255,26 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     if (!callback(out)) return ScanStatus::kAborted;
   }
   return status;
+}
+
+// Feeds the target to both streams chunk by chunk, then resets them (which also reports
+// what matches at the end of the data). Offsets in a stream count from the target's start,
+// so the callbacks see the same offsets as one block scan would give them.
+void Scanner::Impl::search(bool literals, bool regexes, scanner::MappedFile* file) {
+  auto& st = state;
+  const char* bytes = reinterpret_cast<const char*>(st.data);
+  hs_scratch_t* s = scratch.get();
+  for (size_t at = 0; at < st.size && !st.timed_out; at += kScanChunk) {
+    auto n = static_cast<unsigned>(std::min(kScanChunk, st.size - at));
+    if (file) file->prefetch(at, n);
+    if (literals) hs_scan_stream(literal_stream.get(), bytes + at, n, 0, s, on_literal, &st);
+    if (regexes && !st.timed_out)
+      hs_scan_stream(regex_stream.get(), bytes + at, n, 0, s, on_regex, &st);
+    if (file) file->release(at + n);
+  }
+  if (literals)
+    hs_reset_stream(literal_stream.get(), 0, s, st.timed_out ? nullptr : on_literal, &st);
+  if (regexes) hs_reset_stream(regex_stream.get(), 0, s, st.timed_out ? nullptr : on_regex, &st);
 }
 
 void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data, RuleResult& out) {

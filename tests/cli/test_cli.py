@@ -139,6 +139,32 @@ def workspace():
     w("many.yar", 'rule many { strings: $a = "AA" condition: #a == 1000000 }\n'
                   'rule other { strings: $b = "AAAA" condition: #b > 10 }\n')
     w("scanlist.txt", "sample.txt\ndir/one.txt\nempty.bin\n")
+    # A file large enough to be mapped and scanned in chunks of 8 MiB, with matches that
+    # straddle each chunk boundary and end at the last byte.
+    mib = 1 << 20
+    plant = [b"straddling text", "wide one".encode("utf-16-le"), b"NoCaSe MiXeD",
+             b"\xde\xad\xbe\xef--\xca\xfe", b"re:12345;", b"\x00\x00lead nul"]
+    body = bytearray(b"\x90" * (7 * 8 * mib + 4096))
+    for k in range(1, 8):  # each boundary k * 8 MiB split inside a pattern at a varying byte
+        p = plant[(k - 1) % len(plant)]
+        at = k * 8 * mib - 1 - k % (len(p) - 1)
+        body[at:at + len(p)] = p
+    body[-len(plant[0]):] = plant[0]
+    w("chunks.bin", bytes(body))
+    w("chunks.yar", r'''
+rule chunk_strings {
+  strings:
+    $t = "straddling text"
+    $w = "wide one" wide
+    $n = "nocase mixed" nocase
+    $h = { DE AD BE EF [1-4] CA FE }
+    $r = /re:[0-9]{3,6};/
+    $z = { 00 00 6C 65 61 64 }
+  condition:
+    all of them and #t == 3 and @t[3] == filesize - 15
+}
+rule chunk_end { condition: uint32(filesize - 4) == 0x74786574 }
+''')
     return d
 
 
@@ -278,6 +304,8 @@ def run_checks(ctx, d, harrier_is_yara):
     c("too many matches: capped, warning", ["many.yar", "many.bin"])
     c("too many matches with -w", ["-w", "many.yar", "many.bin"])
     c("too many matches with --fail-on-warnings", ["--fail-on-warnings", "many.yar", "many.bin"])
+
+    c("large file scanned in chunks", ["-s", "chunks.yar", "chunks.bin"])
 
     # Directories and threads.
     c("directory without -r", ["-s", "rules.yar", "dir"], sort=True, stderr="sorted")

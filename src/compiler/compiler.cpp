@@ -6,6 +6,11 @@
 // strings (text strings to literal forms, hex strings and regexes to regex::Programs),
 // resolves the condition, enforces YARA's "unreferenced string" rule, and finally builds
 // the two Vectorscan databases.
+//
+// Memory: a compiled rule set lives as long as the scan, so build() keeps only what
+// scanning needs. It consumes the AST (each rule's tree is freed as soon as the rule is
+// lowered, its names and metadata are moved, not copied), keeps the sources only when asked
+// to (set_keep_sources, for Rules::save), and sizes the Program's vectors exactly.
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -83,6 +88,9 @@ bool Compiler::has_errors() const {
 void Compiler::set_cache_enabled(bool enabled) {
   impl_->use_cache = enabled;
 }
+void Compiler::set_keep_sources(bool keep) {
+  impl_->keep_sources = keep;
+}
 
 std::shared_ptr<const Rules> Compiler::build() {
   return impl_->build();
@@ -135,8 +143,8 @@ std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::Fil
 }
 
 bool Compiler::Impl::build_rule(
-    const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
-    compiler::Program& program, std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
+    rules::Rule& rule, std::vector<regex::CompileResult>& patterns, compiler::Program& program,
+    std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
     std::map<std::string, std::vector<std::string>>& rule_order,
     const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
   auto& visible = rules_by_ns[rule.ns];
@@ -157,10 +165,11 @@ bool Compiler::Impl::build_rule(
   compiler::CompiledRule out;
   out.info.name = rule.name;
   out.info.ns = rule.ns;
-  out.info.tags = rule.tags;
+  out.info.tags = std::move(rule.tags);
   out.info.is_private = rule.is_private;
   out.info.is_global = rule.is_global;
-  for (const auto& m : rule.metas) out.info.metas.emplace_back(m.id, m.value);
+  out.info.metas.reserve(rule.metas.size());
+  for (auto& m : rule.metas) out.info.metas.emplace_back(std::move(m.id), std::move(m.value));
 
   std::vector<compiler::CompiledString> strings;
   bool ok = true;
@@ -329,14 +338,26 @@ void collect_atoms(compiler::Program& program) {
 }  // namespace
 
 std::shared_ptr<const Rules> Compiler::Impl::build() {
+  if (!built) {
+    built = true;
+    rules = build_once();
+  }
+  return rules;
+}
+
+std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   if (errors) return nullptr;
   auto impl = std::make_unique<Rules::Impl>();
   compiler::Program& program = impl->program;
   program.externals = externals;
-  program.sources = saved;
-  for (size_t i = 0; i < sources.size(); ++i)
-    program.files.emplace_back(sources.file(static_cast<uint32_t>(i)).name,
-                               sources.file(static_cast<uint32_t>(i)).text);
+  program.sources_kept = keep_sources;
+  if (keep_sources) {
+    for (const auto& [ns, id] : top_level)
+      program.sources.push_back({ns, sources.file(id).name, sources.file(id).text});
+    for (size_t i = 0; i < sources.size(); ++i)
+      program.files.emplace_back(sources.file(static_cast<uint32_t>(i)).name,
+                                 sources.file(static_cast<uint32_t>(i)).text);
+  }
 
   std::map<std::string, std::pair<uint32_t, compiler::Type>> ext_types;
   for (uint32_t i = 0; i < externals.size(); ++i)
@@ -359,13 +380,22 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
   }
   if (errors) return nullptr;
   auto patterns = compile_patterns(ast);
+  size_t string_count = 0;
+  for (const rules::Rule& rule : ast.rules) string_count += rule.strings.size();
+  program.strings.reserve(string_count);
+  program.rules.reserve(ast.rules.size());
+  program.rule_namespace.reserve(ast.rules.size());
   for (size_t r = 0; r < ast.rules.size(); ++r) {
     visible_modules.clear();
     for (size_t k = 0; k < ast.imports.size(); ++k)
       if (ast.imports[k].ns == ast.rules[r].ns && ast.imports[k].first_rule <= r)
         visible_modules[ast.imports[k].module] = import_slot[k];
     build_rule(ast.rules[r], patterns[r], program, rules_by_ns, rule_order, ext_types);
+    ast.rules[r] = rules::Rule{};  // lowered: free its tree now, not after the whole set
+    patterns[r] = std::vector<regex::CompileResult>();
   }
+  ast = rules::File{};
+  patterns = decltype(patterns)();
   if (errors) return nullptr;
 
   collect_atoms(program);

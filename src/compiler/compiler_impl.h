@@ -20,10 +20,17 @@ struct Compiler::Impl {
   std::vector<rules::Diagnostic> raw_diags;
   std::vector<Diagnostic> diags;
   std::vector<compiler::ExternalVar> externals;
-  std::vector<compiler::Program::SavedSource> saved;
+  // The top-level sources in order of addition: namespace and SourceSet index. Turned into
+  // Program::sources by build() only when they are kept (keep_sources).
+  std::vector<std::pair<std::string, uint32_t>> top_level;
   std::map<std::string, std::string> saved_files;  // for loading compiled rules
   bool errors = false;
-  bool use_cache = true;  // the compiled-database cache (database_cache.h)
+  bool use_cache = true;      // the compiled-database cache (database_cache.h)
+  bool keep_sources = false;  // for Rules::save; they are as large as the rule files
+  // build() consumes the parsed rules (they are dead weight once lowered, and a large rule
+  // set's AST is tens of MB); a second call returns the same Rules.
+  bool built = false;
+  std::shared_ptr<const Rules> rules;
   // Wildcard rule sets used so far, per namespace: a later rule may not match one.
   std::map<std::string, std::vector<std::string>> wildcard_sets;
   // Modules the rule being built may name (module name -> Program::modules slot).
@@ -45,8 +52,13 @@ struct Compiler::Impl {
   }
 
   bool add(std::string origin, std::string text, const std::string& ns) {
-    saved.push_back({ns, origin, text});
+    if (built) {
+      error(rules::Span{.file = UINT32_MAX}, "",
+            "rules can't be added after the rule set was built");
+      return false;
+    }
     uint32_t id = sources.add(std::move(origin), std::move(text));
+    top_level.emplace_back(ns, id);
     rules::ParseOptions options;
     if (!saved_files.empty()) {
       options.read_file = [this](const std::string& path) -> std::optional<std::string> {
@@ -62,7 +74,8 @@ struct Compiler::Impl {
   }
 
   std::shared_ptr<const Rules> build();
-  bool build_rule(const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
+  std::shared_ptr<const Rules> build_once();
+  bool build_rule(rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
                   compiler::Program& program,
                   std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
                   std::map<std::string, std::vector<std::string>>& rule_order,

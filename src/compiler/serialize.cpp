@@ -67,6 +67,10 @@ class Reader {
 
 bool Rules::save(const std::string& path, std::string* error) const {
   const compiler::Program& p = impl_->program;
+  if (!p.sources_kept) {
+    *error = "the rules were built without their sources (Compiler::set_keep_sources)";
+    return false;
+  }
   Writer w;
   w.data() = kMagic;
   w.u32(kFormatVersion);

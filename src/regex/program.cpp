@@ -200,8 +200,11 @@ struct Builder {
         p.pieces.push_back(std::move(pc));
         continue;
       }
-      std::string err = internal::emit_code(ast, pc.root, false, pc.fwd);
-      if (err.empty()) err = internal::emit_code(ast, pc.root, true, pc.bwd);
+      // Emitted here for YARA's errors and the atoms' entry points, then dropped (see
+      // Program::Impl::code).
+      internal::PieceCode code;
+      std::string err = internal::emit_code(ast, pc.root, false, code.fwd);
+      if (err.empty()) err = internal::emit_code(ast, pc.root, true, code.bwd);
       if (!err.empty()) return fail(std::move(err), false);
       internal::AtomChoice choice = internal::choose_atoms(ast, pc.root);
       pc.quality = choice.quality;
@@ -209,9 +212,9 @@ struct Builder {
       for (const internal::Atom& a : choice.atoms) {
         internal::PieceAtom pa;
         pa.atom = a;
-        pa.fwd = pc.fwd.node_ref[static_cast<size_t>(a.node)];
-        pa.bwd = pc.bwd.node_ref[static_cast<size_t>(a.node)];
-        pa.bwd_trivial = pc.bwd.insts[static_cast<size_t>(pa.bwd)].op == internal::Op::kMatch;
+        pa.fwd = code.fwd.node_ref[static_cast<size_t>(a.node)];
+        pa.bwd = code.bwd.node_ref[static_cast<size_t>(a.node)];
+        pa.bwd_trivial = code.bwd.insts[static_cast<size_t>(pa.bwd)].op == internal::Op::kMatch;
         Span b = before[static_cast<size_t>(a.node)];
         pa.before_min = static_cast<int32_t>(std::min<int64_t>(b.min, kUnbounded));
         pa.before_max = static_cast<int32_t>(std::min<int64_t>(b.max, kUnbounded));
@@ -249,13 +252,7 @@ struct Builder {
     // Rules stay in memory for the whole scan and a large set holds ~10,000 of these: give
     // back the growth slack of the vectors filled by push_back (up to half of them).
     ast.nodes.shrink_to_fit();
-    for (Piece& pc : p.pieces) {
-      for (internal::Code* c : {&pc.fwd, &pc.bwd}) {
-        c->insts.shrink_to_fit();
-        c->node_ref.shrink_to_fit();
-      }
-      pc.atoms.shrink_to_fit();
-    }
+    for (Piece& pc : p.pieces) pc.atoms.shrink_to_fit();
     p.pieces.shrink_to_fit();
 
     CompileResult r;
@@ -265,6 +262,24 @@ struct Builder {
     return r;
   }
 };
+
+const std::vector<internal::PieceCode>& Program::Impl::code() const {
+  std::call_once(code_once, [this] {
+    code_.resize(pieces.size());
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      if (pieces[k].literal) continue;
+      internal::PieceCode& c = code_[k];
+      // Cannot fail: the same emission succeeded when the pattern was compiled.
+      internal::emit_code(ast, pieces[k].root, false, c.fwd);
+      internal::emit_code(ast, pieces[k].root, true, c.bwd);
+      for (internal::Code* code : {&c.fwd, &c.bwd}) {
+        code->node_ref = {};  // the atoms' entry points were taken from it at compile time
+        code->insts.shrink_to_fit();
+      }
+    }
+  });
+  return code_;
+}
 
 Program::Program() = default;
 Program::~Program() = default;

@@ -40,13 +40,17 @@ struct Piece {
   bool literal = false;  // YARA matches it by plain comparison
   std::string literal_bytes;
   LiteralAtom literal_atom;
-  Code fwd;
-  Code bwd;
   std::vector<PieceAtom> atoms;  // empty: YARA's zero-length atom, tried at every offset
   int quality = 0;               // the atom quality YARA checks for its slowness warning
   // Distance allowed between the end of this piece's match and the start of the next one's.
   int32_t gap_min = 0;
   int32_t gap_max = 0;
+};
+
+// The code of a piece that is not a literal (Program::Impl::code).
+struct PieceCode {
+  Code fwd;
+  Code bwd;
 };
 
 }  // namespace internal
@@ -60,6 +64,14 @@ struct Program::Impl {
   bool greedy = false;  // RE_FLAGS_GREEDY: a later match replaces one at the same offset
   bool lazy = false;    // RE_FLAGS_UNGREEDY
   std::vector<internal::Piece> pieces;
+  // The pieces' forward and backward code, per piece (empty for literal pieces), emitted on
+  // first use. The compiler emits it once to report YARA's errors and to find the atoms'
+  // entry points, then drops it: most patterns of a large rule set never get a candidate,
+  // and keeping the code of all of them was a quarter of a compiled rule set's memory.
+  // Emission depends on the tree alone, so the code emitted again is the same code.
+  const std::vector<internal::PieceCode>& code() const;
+  mutable std::once_flag code_once;
+  mutable std::vector<internal::PieceCode> code_;
   // collect_starts automata, built on first use: most patterns of a large rule set never get
   // a candidate, and building both automata for all of them dominated compile time.
   std::vector<internal::NfaPiece> nfa_pieces;

@@ -397,6 +397,9 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   ast = rules::File{};
   patterns = decltype(patterns)();
   if (errors) return nullptr;
+  // Diagnostics from here on name no line; the texts were copied above if they are kept.
+  sources.drop_texts();
+  saved_files.clear();
 
   collect_atoms(program);
   compiler::build_gates(program);

@@ -13,6 +13,23 @@
 #include "rules/parser.h"
 
 namespace harrier {
+namespace compiler {
+
+// A hex string or regex compiled up front (compile_patterns, on every core), with what the
+// rest of the build reads from its syntax tree worked out beside it: the tree is freed on
+// the spot (regex::Program::drop_tree) rather than the trees of the whole rule set living
+// until the build ends. Empty for text strings.
+struct CompiledPattern {
+  regex::CompileResult result;
+  bool unbounded_dot = false;       // has_unbounded_dot, for YARA's warning
+  std::optional<HexFactor> factor;  // choose_hex_factor, unless a plain literal
+  // hyperscan(false) / hyperscan(true) where collect_atoms needs them: no factor, and the
+  // form is searched (narrow: hex strings and ascii regexes; wide: wide regexes).
+  std::optional<regex::HsPattern> narrow;
+  std::optional<regex::HsPattern> wide;
+};
+
+}  // namespace compiler
 
 struct Compiler::Impl {
   rules::SourceSet sources;
@@ -75,7 +92,7 @@ struct Compiler::Impl {
 
   std::shared_ptr<const Rules> build();
   std::shared_ptr<const Rules> build_once();
-  bool build_rule(rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
+  bool build_rule(rules::Rule& rule, std::vector<compiler::CompiledPattern>& patterns,
                   compiler::Program& program,
                   std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
                   std::map<std::string, std::vector<std::string>>& rule_order,

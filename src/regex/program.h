@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,17 @@ struct PieceCode {
 }  // namespace internal
 
 struct Program::Impl {
-  internal::Ast ast;
+  // The tree. The compiler needs it (factors, Vectorscan expressions), a scan only to emit
+  // the code and build the collect_starts automata, once per pattern on first use. Trees
+  // were the largest part of a large rule set's memory (~40 bytes per byte of a hex
+  // string), so the compiler drops them when it is done (Program::drop_tree) and tree()
+  // parses the body again the first time a pattern needs it. Parsing is deterministic and
+  // the chain split appends the same piece roots, so every node index kept stays valid.
+  const internal::Ast& tree() const;
+  std::string body;           // the pattern as compiled, to parse it again
+  bool tree_dropped = false;  // set by the compiler before the Program is shared
+  mutable std::once_flag tree_once;
+  mutable internal::Ast ast_;  // through tree()
   bool hex = false;
   bool nocase = false;
   bool dotall = false;  // `.` and ?? match \n (always for hex strings)
@@ -82,6 +93,7 @@ struct Program::Impl {
   // Longest match YARA can report, in bytes, per mode; UINT64_MAX when unbounded.
   uint64_t max_span_narrow = 0;
   uint64_t max_span_wide = 0;
+  std::optional<size_t> fixed_length;  // Program::fixed_length, read by every scan
 };
 
 namespace internal {

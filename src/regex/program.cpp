@@ -8,6 +8,14 @@
 // backward code and choose its atoms. Emission errors surface here, piece by piece, as in
 // YARA. For every atom we also record how many characters of the piece can precede it, which
 // bounds where a match entered through that atom can start.
+//
+// Memory: a large rule set holds thousands of these for the whole scan, and most never get
+// a candidate. So the code is emitted at compile time only to report YARA's errors and to
+// find the atoms' entry points, and emitted again on first use (Impl::code); the tree is
+// freed by the compiler once it has derived the factor and the Vectorscan expressions
+// (drop_tree) and parsed again on first use (Impl::tree). Both are deterministic, so what
+// is rebuilt is what was built; both are behind std::call_once, as Programs are shared by
+// scanner threads.
 #include <algorithm>
 #include <climits>
 
@@ -134,7 +142,7 @@ bool ends_with_jump(const Ast& ast, int32_t root) {
 }
 
 // Chain pieces: splits the top-level concatenation at long lazy jumps, adding a node per
-// piece when it splits. Returns the roots of the pieces and the gaps between them.
+// piece when it splits, and appends the pieces' roots and the gaps between them.
 void split_chain(Ast& ast, std::vector<int32_t>& roots,
                  std::vector<std::pair<int32_t, int32_t>>& gaps) {
   const Node& root = ast.at(ast.root);
@@ -280,8 +288,7 @@ struct Builder {
 
     // Rules stay in memory for the whole scan and a large set holds ~10,000 of these: give
     // back the growth slack of the vectors filled by push_back (up to half of them). The
-    // tree too: all of them are alive at once until the compiler drops them (drop_tree).
-    ast.nodes.shrink_to_fit();
+    // tree is left as it is: the compiler drops it as soon as it is done with it.
     for (Piece& pc : p.pieces) pc.atoms.shrink_to_fit();
     p.pieces.shrink_to_fit();
 
@@ -301,6 +308,7 @@ const internal::Ast& Program::Impl::tree() const {
     std::vector<int32_t> roots;
     std::vector<std::pair<int32_t, int32_t>> gaps;
     split_chain(ast_, roots, gaps);
+    ast_.nodes.shrink_to_fit();  // kept for the rest of the scan
   });
   return ast_;
 }

@@ -126,13 +126,27 @@ compiler::Type external_type(const ExternalValue& v) {
 
 }  // namespace
 
+namespace {
+
+// Gives back the growth slack of a factor's context, which the scanner keeps.
+void shrink(compiler::FactorContext& context) {
+  for (auto* side : {&context.before, &context.after}) {
+    for (compiler::ContextPiece& piece : *side) piece.run.shrink_to_fit();
+    side->shrink_to_fit();
+  }
+}
+
+}  // namespace
+
 // Hex strings and regexes compile independently of each other and of everything else, and
 // they are most of a large rule set's compile time: compile them all up front on every core,
 // so build_rule only takes the results. [rule][string], empty for text strings. Each
 // pattern's factor and Vectorscan expressions are derived here too, on the same core, and
 // its tree freed: thousands of trees alive at once were the peak of a large build.
-std::vector<std::vector<compiler::CompiledPattern>> compile_patterns(const rules::File& ast) {
-  std::vector<std::vector<compiler::CompiledPattern>> out(ast.rules.size());
+using PatternSlots = std::vector<std::unique_ptr<compiler::CompiledPattern>>;
+
+std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
+  std::vector<PatternSlots> out(ast.rules.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t r; (r = next.fetch_add(1)) < ast.rules.size();) {
@@ -141,7 +155,8 @@ std::vector<std::vector<compiler::CompiledPattern>> compile_patterns(const rules
       for (size_t k = 0; k < rule.strings.size(); ++k) {
         const rules::StringDecl& decl = rule.strings[k];
         if (decl.kind == rules::StringKind::kText) continue;
-        compiler::CompiledPattern& cp = out[r][k];
+        out[r][k] = std::make_unique<compiler::CompiledPattern>();
+        compiler::CompiledPattern& cp = *out[r][k];
         bool hex = decl.kind == rules::StringKind::kHex;
         cp.result = hex ? regex::compile_hex(decl.value)
                         : regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
@@ -155,6 +170,8 @@ std::vector<std::vector<compiler::CompiledPattern>> compile_patterns(const rules
             bool ascii = decl.mods.ascii || !decl.mods.wide;
             if (hex || ascii) cp.narrow = program.hyperscan(false);
             if (!hex && decl.mods.wide) cp.wide = program.hyperscan(true);
+          } else {
+            shrink(cp.factor->context);  // kept for the whole scan
           }
         }
         program.drop_tree();
@@ -171,7 +188,7 @@ std::vector<std::vector<compiler::CompiledPattern>> compile_patterns(const rules
 }
 
 bool Compiler::Impl::build_rule(
-    rules::Rule& rule, std::vector<compiler::CompiledPattern>& patterns, compiler::Program& program,
+    rules::Rule& rule, PatternSlots& patterns, compiler::Program& program,
     std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
     std::map<std::string, std::vector<std::string>>& rule_order,
     const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
@@ -220,7 +237,7 @@ bool Compiler::Impl::build_rule(
           warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
       }
     } else {
-      regex::CompileResult& compiled = patterns[k].result;
+      regex::CompileResult& compiled = patterns[k]->result;
       if (!compiled.program) {
         error(decl.span, rule.name,
               (decl.kind == rules::StringKind::kHex ? "invalid hex string \""
@@ -230,7 +247,7 @@ bool Compiler::Impl::build_rule(
         continue;
       }
       s.greedy = compiled.program->greedy();
-      if (patterns[k].unbounded_dot)
+      if (patterns[k]->unbounded_dot)
         warning(decl.span, rule.name,
                 decl.id +
                     " contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a "
@@ -304,7 +321,7 @@ namespace {
 
 // Adds every literal form and regex expression of the program's strings, merging identical
 // literals so each is searched once.
-void collect_atoms(compiler::Program& program, std::vector<compiler::CompiledPattern>& patterns) {
+void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
   std::map<std::pair<std::string, bool>, uint32_t> literal_ids;
   auto literal_for = [&](const std::string& bytes, bool caseless) -> compiler::Literal& {
     auto key = std::make_pair(bytes, caseless);
@@ -336,7 +353,7 @@ void collect_atoms(compiler::Program& program, std::vector<compiler::CompiledPat
       add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
       continue;
     }
-    compiler::CompiledPattern& cp = patterns[si];
+    compiler::CompiledPattern& cp = *patterns[si];
     std::optional<compiler::HexFactor>& factor = cp.factor;
     auto add_factor = [&](compiler::HexFactor f, bool wide) {
       auto atom = static_cast<uint32_t>(program.regex_atoms.size());
@@ -358,12 +375,15 @@ void collect_atoms(compiler::Program& program, std::vector<compiler::CompiledPat
         program.regex_atoms.push_back({si, false, std::move(*cp.narrow), false, false, {}});
     }
     if (s.kind == rules::StringKind::kRegex && s.mods.wide) {
-      if (factor)
-        add_factor(compiler::widened(*factor), true);
-      else
+      if (factor) {
+        compiler::HexFactor wide = compiler::widened(*factor);
+        shrink(wide.context);
+        add_factor(std::move(wide), true);
+      } else {
         program.regex_atoms.push_back({si, true, std::move(*cp.wide), false, false, {}});
+      }
     }
-    cp = {};
+    patterns[si].reset();
   }
 }
 
@@ -412,7 +432,7 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   }
   if (errors) return nullptr;
   auto patterns = compile_patterns(ast);
-  std::vector<compiler::CompiledPattern> lowered;  // by string index, for collect_atoms
+  PatternSlots lowered;  // by string index, for collect_atoms
   size_t string_count = 0;
   for (const rules::Rule& rule : ast.rules) string_count += rule.strings.size();
   program.strings.reserve(string_count);
@@ -427,10 +447,10 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
     size_t strings_before = program.strings.size();
     build_rule(ast.rules[r], patterns[r], program, rules_by_ns, rule_order, ext_types);
     if (program.strings.size() > strings_before) {  // all of the rule's strings, in order
-      for (compiler::CompiledPattern& cp : patterns[r]) lowered.push_back(std::move(cp));
+      for (auto& cp : patterns[r]) lowered.push_back(std::move(cp));
     }
     ast.rules[r] = rules::Rule{};  // lowered: free its tree now, not after the whole set
-    patterns[r] = std::vector<compiler::CompiledPattern>();
+    patterns[r] = PatternSlots();
   }
   ast = rules::File{};
   patterns = decltype(patterns)();
@@ -441,7 +461,7 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   release_free_memory();
 
   collect_atoms(program, lowered);
-  lowered = std::vector<compiler::CompiledPattern>();
+  lowered = PatternSlots();
   release_free_memory();
   compiler::build_gates(program);
   std::string cache_dir = use_cache ? compiler::database_cache_dir() : std::string();

@@ -18,7 +18,8 @@ namespace compiler {
 // A hex string or regex compiled up front (compile_patterns, on every core), with what the
 // rest of the build reads from its syntax tree worked out beside it: the tree is freed on
 // the spot (regex::Program::drop_tree) rather than the trees of the whole rule set living
-// until the build ends. Empty for text strings.
+// until the build ends. Held through unique_ptr, null for text strings: it is large, and
+// there is one slot per string of the rule set.
 struct CompiledPattern {
   regex::CompileResult result;
   bool unbounded_dot = false;       // has_unbounded_dot, for YARA's warning
@@ -92,7 +93,8 @@ struct Compiler::Impl {
 
   std::shared_ptr<const Rules> build();
   std::shared_ptr<const Rules> build_once();
-  bool build_rule(rules::Rule& rule, std::vector<compiler::CompiledPattern>& patterns,
+  bool build_rule(rules::Rule& rule,
+                  std::vector<std::unique_ptr<compiler::CompiledPattern>>& patterns,
                   compiler::Program& program,
                   std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
                   std::map<std::string, std::vector<std::string>>& rule_order,

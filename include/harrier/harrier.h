@@ -66,8 +66,13 @@ class Compiler {
   // $XDG_CACHE_HOME/harrier, else ~/.cache/harrier); a cache problem only costs time.
   void set_cache_enabled(bool enabled);
 
+  // Rules::save needs the sources in the built rules; they cost as much memory as the rule
+  // files, so they are kept only when this is set (before build()).
+  void set_keep_sources(bool keep);
+
   // Builds the rule set (type checks, Vectorscan databases). Returns null when any error
-  // was reported, now or by an earlier add_*.
+  // was reported, now or by an earlier add_*. It consumes the parsed rules: later calls
+  // return the same result, and add_* after it fails.
   std::shared_ptr<const Rules> build();
 
  private:
@@ -95,7 +100,8 @@ class Rules {
   const std::vector<Diagnostic>& warnings() const;
 
   // Compiled rules round-trip through a file (`harrier compile -o`, `harrier scan -C`),
-  // Vectorscan databases included. load returns null with *error set on a bad file.
+  // Vectorscan databases included. save needs rules built with set_keep_sources(true).
+  // load returns null with *error set on a bad file.
   bool save(const std::string& path, std::string* error) const;
   static std::shared_ptr<const Rules> load(const std::string& path, std::string* error);
 

@@ -109,7 +109,8 @@ int run_compile(const std::string& program, std::span<const std::string> args) {
 
   std::shared_ptr<const harrier::Rules> rules =
       compile_rule_files(a.positionals(), externals.definitions,
-                         {a.flag(kNoWarnings), a.flag(kFailOnWarnings)}, console);
+                         {a.flag(kNoWarnings), a.flag(kFailOnWarnings)}, console,
+                         /*keep_sources=*/true);
   if (!rules) return 1;
 
   std::string error;

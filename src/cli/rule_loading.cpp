@@ -64,8 +64,9 @@ RuleSource split_rule_argument(const std::string& argument) {
 
 std::shared_ptr<const harrier::Rules> compile_rule_files(
     const std::vector<std::string>& arguments, const std::vector<ExternalDefinition>& defines,
-    const DiagnosticPolicy& policy, Console& console) {
+    const DiagnosticPolicy& policy, Console& console, bool keep_sources) {
   harrier::Compiler compiler;
+  compiler.set_keep_sources(keep_sources);
   for (const ExternalDefinition& definition : defines) {
     compiler.define(definition.name, definition.value);
   }

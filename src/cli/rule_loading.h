@@ -36,10 +36,11 @@ struct DiagnosticPolicy {
   bool fail_on_warnings = false;  // --fail-on-warnings
 };
 
-// Null on failure, after printing why.
+// Null on failure, after printing why. `keep_sources` for rules that will be saved
+// (Rules::save); a scan leaves it off and saves the memory.
 std::shared_ptr<const harrier::Rules> compile_rule_files(
     const std::vector<std::string>& arguments, const std::vector<ExternalDefinition>& defines,
-    const DiagnosticPolicy& policy, Console& console);
+    const DiagnosticPolicy& policy, Console& console, bool keep_sources = false);
 
 // Null on failure, after printing why (yara's wording: "could not open file").
 std::shared_ptr<const harrier::Rules> load_compiled_rules(const std::string& path,

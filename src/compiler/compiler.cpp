@@ -6,6 +6,11 @@
 // strings (text strings to literal forms, hex strings and regexes to regex::Programs),
 // resolves the condition, enforces YARA's "unreferenced string" rule, and finally builds
 // the two Vectorscan databases.
+//
+// Memory: a compiled rule set lives as long as the scan, so build() keeps only what
+// scanning needs. It consumes the AST (each rule's tree is freed as soon as the rule is
+// lowered, its names and metadata are moved, not copied), keeps the sources only when asked
+// to (set_keep_sources, for Rules::save), and sizes the Program's vectors exactly.
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -14,6 +19,9 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "compiler/compiler_impl.h"
 #include "compiler/database.h"
@@ -83,12 +91,25 @@ bool Compiler::has_errors() const {
 void Compiler::set_cache_enabled(bool enabled) {
   impl_->use_cache = enabled;
 }
+void Compiler::set_keep_sources(bool keep) {
+  impl_->keep_sources = keep;
+}
 
 std::shared_ptr<const Rules> Compiler::build() {
   return impl_->build();
 }
 
 namespace {
+
+// Gives the pages of what the build just freed back to the system. glibc keeps freed memory
+// mapped for reuse, but the build frees tens of MB at once (the AST, the sources, the
+// patterns' leftovers) in small pieces among live ones, which later allocations of other
+// sizes reuse badly: without this, the databases and the scan came on top of it.
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 compiler::Type external_type(const ExternalValue& v) {
   switch (v.index()) {
@@ -105,11 +126,27 @@ compiler::Type external_type(const ExternalValue& v) {
 
 }  // namespace
 
+namespace {
+
+// Gives back the growth slack of a factor's context, which the scanner keeps.
+void shrink(compiler::FactorContext& context) {
+  for (auto* side : {&context.before, &context.after}) {
+    for (compiler::ContextPiece& piece : *side) piece.run.shrink_to_fit();
+    side->shrink_to_fit();
+  }
+}
+
+}  // namespace
+
 // Hex strings and regexes compile independently of each other and of everything else, and
 // they are most of a large rule set's compile time: compile them all up front on every core,
-// so build_rule only takes the results. [rule][string], empty for text strings.
-std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::File& ast) {
-  std::vector<std::vector<regex::CompileResult>> out(ast.rules.size());
+// so build_rule only takes the results. [rule][string], empty for text strings. Each
+// pattern's factor and Vectorscan expressions are derived here too, on the same core, and
+// its tree freed: thousands of trees alive at once were the peak of a large build.
+using PatternSlots = std::vector<std::unique_ptr<compiler::CompiledPattern>>;
+
+std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
+  std::vector<PatternSlots> out(ast.rules.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t r; (r = next.fetch_add(1)) < ast.rules.size();) {
@@ -117,11 +154,27 @@ std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::Fil
       out[r].resize(rule.strings.size());
       for (size_t k = 0; k < rule.strings.size(); ++k) {
         const rules::StringDecl& decl = rule.strings[k];
-        if (decl.kind == rules::StringKind::kHex)
-          out[r][k] = regex::compile_hex(decl.value);
-        else if (decl.kind == rules::StringKind::kRegex)
-          out[r][k] = regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
-                                           decl.regex_dotall);
+        if (decl.kind == rules::StringKind::kText) continue;
+        out[r][k] = std::make_unique<compiler::CompiledPattern>();
+        compiler::CompiledPattern& cp = *out[r][k];
+        bool hex = decl.kind == rules::StringKind::kHex;
+        cp.result = hex ? regex::compile_hex(decl.value)
+                        : regex::compile_regex(decl.value, decl.regex_nocase || decl.mods.nocase,
+                                               decl.regex_dotall);
+        if (!cp.result.program) continue;
+        regex::Program& program = *cp.result.program;
+        cp.unbounded_dot = !hex && compiler::has_unbounded_dot(program);
+        if (!(hex && program.literal())) {  // as collect_atoms takes them
+          cp.factor = compiler::choose_hex_factor(program);
+          if (!cp.factor) {
+            bool ascii = decl.mods.ascii || !decl.mods.wide;
+            if (hex || ascii) cp.narrow = program.hyperscan(false);
+            if (!hex && decl.mods.wide) cp.wide = program.hyperscan(true);
+          } else {
+            shrink(cp.factor->context);  // kept for the whole scan
+          }
+        }
+        program.drop_tree();
       }
     }
   };
@@ -135,8 +188,8 @@ std::vector<std::vector<regex::CompileResult>> compile_patterns(const rules::Fil
 }
 
 bool Compiler::Impl::build_rule(
-    const rules::Rule& rule, std::vector<regex::CompileResult>& patterns,
-    compiler::Program& program, std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
+    rules::Rule& rule, PatternSlots& patterns, compiler::Program& program,
+    std::map<std::string, std::map<std::string, uint32_t>>& rules_by_ns,
     std::map<std::string, std::vector<std::string>>& rule_order,
     const std::map<std::string, std::pair<uint32_t, compiler::Type>>& ext_types) {
   auto& visible = rules_by_ns[rule.ns];
@@ -157,10 +210,11 @@ bool Compiler::Impl::build_rule(
   compiler::CompiledRule out;
   out.info.name = rule.name;
   out.info.ns = rule.ns;
-  out.info.tags = rule.tags;
+  out.info.tags = std::move(rule.tags);
   out.info.is_private = rule.is_private;
   out.info.is_global = rule.is_global;
-  for (const auto& m : rule.metas) out.info.metas.emplace_back(m.id, m.value);
+  out.info.metas.reserve(rule.metas.size());
+  for (auto& m : rule.metas) out.info.metas.emplace_back(std::move(m.id), std::move(m.value));
 
   std::vector<compiler::CompiledString> strings;
   bool ok = true;
@@ -183,7 +237,7 @@ bool Compiler::Impl::build_rule(
           warning(decl.span, rule.name, "string \"" + decl.id + "\" may slow down scanning");
       }
     } else {
-      regex::CompileResult& compiled = patterns[k];
+      regex::CompileResult& compiled = patterns[k]->result;
       if (!compiled.program) {
         error(decl.span, rule.name,
               (decl.kind == rules::StringKind::kHex ? "invalid hex string \""
@@ -193,7 +247,7 @@ bool Compiler::Impl::build_rule(
         continue;
       }
       s.greedy = compiled.program->greedy();
-      if (decl.kind == rules::StringKind::kRegex && compiler::has_unbounded_dot(*compiled.program))
+      if (patterns[k]->unbounded_dot)
         warning(decl.span, rule.name,
                 decl.id +
                     " contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a "
@@ -267,7 +321,7 @@ namespace {
 
 // Adds every literal form and regex expression of the program's strings, merging identical
 // literals so each is searched once.
-void collect_atoms(compiler::Program& program) {
+void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
   std::map<std::pair<std::string, bool>, uint32_t> literal_ids;
   auto literal_for = [&](const std::string& bytes, bool caseless) -> compiler::Literal& {
     auto key = std::make_pair(bytes, caseless);
@@ -299,7 +353,8 @@ void collect_atoms(compiler::Program& program) {
       add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false});
       continue;
     }
-    auto factor = compiler::choose_hex_factor(*s.program);
+    compiler::CompiledPattern& cp = *patterns[si];
+    std::optional<compiler::HexFactor>& factor = cp.factor;
     auto add_factor = [&](compiler::HexFactor f, bool wide) {
       auto atom = static_cast<uint32_t>(program.regex_atoms.size());
       regex::HsPattern none;
@@ -313,30 +368,48 @@ void collect_atoms(compiler::Program& program) {
     };
     if (s.kind == rules::StringKind::kHex || ascii) {
       if (factor)
-        add_factor(*factor, false);
+        add_factor(
+            s.mods.wide && s.kind == rules::StringKind::kRegex ? *factor : std::move(*factor),
+            false);
       else
-        program.regex_atoms.push_back({si, false, s.program->hyperscan(false), false, false, {}});
+        program.regex_atoms.push_back({si, false, std::move(*cp.narrow), false, false, {}});
     }
     if (s.kind == rules::StringKind::kRegex && s.mods.wide) {
-      if (factor)
-        add_factor(compiler::widened(*factor), true);
-      else
-        program.regex_atoms.push_back({si, true, s.program->hyperscan(true), false, false, {}});
+      if (factor) {
+        compiler::HexFactor wide = compiler::widened(*factor);
+        shrink(wide.context);
+        add_factor(std::move(wide), true);
+      } else {
+        program.regex_atoms.push_back({si, true, std::move(*cp.wide), false, false, {}});
+      }
     }
+    patterns[si].reset();
   }
 }
 
 }  // namespace
 
 std::shared_ptr<const Rules> Compiler::Impl::build() {
+  if (!built) {
+    built = true;
+    rules = build_once();
+  }
+  return rules;
+}
+
+std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   if (errors) return nullptr;
   auto impl = std::make_unique<Rules::Impl>();
   compiler::Program& program = impl->program;
   program.externals = externals;
-  program.sources = saved;
-  for (size_t i = 0; i < sources.size(); ++i)
-    program.files.emplace_back(sources.file(static_cast<uint32_t>(i)).name,
-                               sources.file(static_cast<uint32_t>(i)).text);
+  program.sources_kept = keep_sources;
+  if (keep_sources) {
+    for (const auto& [ns, id] : top_level)
+      program.sources.push_back({ns, sources.file(id).name, sources.file(id).text});
+    for (size_t i = 0; i < sources.size(); ++i)
+      program.files.emplace_back(sources.file(static_cast<uint32_t>(i)).name,
+                                 sources.file(static_cast<uint32_t>(i)).text);
+  }
 
   std::map<std::string, std::pair<uint32_t, compiler::Type>> ext_types;
   for (uint32_t i = 0; i < externals.size(); ++i)
@@ -359,16 +432,37 @@ std::shared_ptr<const Rules> Compiler::Impl::build() {
   }
   if (errors) return nullptr;
   auto patterns = compile_patterns(ast);
+  PatternSlots lowered;  // by string index, for collect_atoms
+  size_t string_count = 0;
+  for (const rules::Rule& rule : ast.rules) string_count += rule.strings.size();
+  program.strings.reserve(string_count);
+  lowered.reserve(string_count);
+  program.rules.reserve(ast.rules.size());
+  program.rule_namespace.reserve(ast.rules.size());
   for (size_t r = 0; r < ast.rules.size(); ++r) {
     visible_modules.clear();
     for (size_t k = 0; k < ast.imports.size(); ++k)
       if (ast.imports[k].ns == ast.rules[r].ns && ast.imports[k].first_rule <= r)
         visible_modules[ast.imports[k].module] = import_slot[k];
+    size_t strings_before = program.strings.size();
     build_rule(ast.rules[r], patterns[r], program, rules_by_ns, rule_order, ext_types);
+    if (program.strings.size() > strings_before) {  // all of the rule's strings, in order
+      for (auto& cp : patterns[r]) lowered.push_back(std::move(cp));
+    }
+    ast.rules[r] = rules::Rule{};  // lowered: free its tree now, not after the whole set
+    patterns[r] = PatternSlots();
   }
+  ast = rules::File{};
+  patterns = decltype(patterns)();
   if (errors) return nullptr;
+  // Diagnostics from here on name no line; the texts were copied above if they are kept.
+  sources.drop_texts();
+  saved_files.clear();
+  release_free_memory();
 
-  collect_atoms(program);
+  collect_atoms(program, lowered);
+  lowered = PatternSlots();
+  release_free_memory();
   compiler::build_gates(program);
   std::string cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
   std::string key = compiler::database_cache_key(program);

@@ -38,7 +38,7 @@ std::vector<ContextPiece> walk_context(const regex::Program& program,
                                        const std::vector<int32_t>& kids, ptrdiff_t from,
                                        ptrdiff_t step) {
   const auto& impl = program.impl();
-  const Ast& ast = impl.ast;
+  const Ast& ast = impl.tree();
   auto set_of = [&](const Node& n) {
     ByteSet set;
     if (n.type == NodeType::kLiteral && !impl.nocase) {
@@ -149,7 +149,7 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
 
 FactorContext factor_context(const regex::Program& program, size_t first, size_t last) {
   FactorContext c;
-  const Ast& ast = program.impl().ast;
+  const Ast& ast = program.impl().tree();
   const std::vector<int32_t>& kids = ast.at(ast.root).children;
   c.before = walk_context(program, kids, static_cast<ptrdiff_t>(first) - 1, -1);
   c.after = walk_context(program, kids, static_cast<ptrdiff_t>(last), 1);

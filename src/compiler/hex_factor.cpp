@@ -198,19 +198,19 @@ HexFactor widened(const HexFactor& factor) {
 }
 
 bool has_unbounded_dot(const regex::Program& program) {
-  const Ast& ast = program.impl().ast;
+  const Ast& ast = program.impl().tree();
   return ast.root >= 0 && unbounded_dot(ast, ast.root);
 }
 
 bool matches_empty_anywhere(const regex::Program& program) {
-  const Ast& ast = program.impl().ast;
+  const Ast& ast = program.impl().tree();
   if (ast.root < 0) return true;
   return length(ast, ast.root).min == 0 && !has_assertion(ast, ast.root);
 }
 
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   const auto& impl = program.impl();
-  const Ast& ast = impl.ast;
+  const Ast& ast = impl.tree();
   if (ast.root < 0) return std::nullopt;
   const Node& root = ast.at(ast.root);
   if (root.type != NodeType::kConcat) return std::nullopt;

@@ -156,7 +156,9 @@ struct Program {
   HsDatabase literal_db;  // null when there are no literals
   HsDatabase regex_db;    // null when there are no hex strings or regexes
 
-  // What `harrier compile` saves: the sources, so a load re-derives everything.
+  // What `harrier compile` saves: the sources, so a load re-derives everything. Kept only
+  // when the compiler was asked to (Compiler::set_keep_sources): a scan never reads them.
+  bool sources_kept = false;
   struct SavedSource {
     std::string ns;
     std::string origin;

@@ -67,6 +67,10 @@ class Reader {
 
 bool Rules::save(const std::string& path, std::string* error) const {
   const compiler::Program& p = impl_->program;
+  if (!p.sources_kept) {
+    *error = "the rules were built without their sources (Compiler::set_keep_sources)";
+    return false;
+  }
   Writer w;
   w.data() = kMagic;
   w.u32(kFormatVersion);
@@ -113,9 +117,11 @@ std::shared_ptr<const Rules> Rules::load(const std::string& path, std::string* e
     *error = "could not open file \"" + path + "\"";
     return nullptr;
   }
-  std::stringstream buf;
+  // The buffer is moved out, not copied: the file holds every source text, and each copy
+  // of it counts at the peak of the compile that follows.
+  std::ostringstream buf;
   buf << in.rdbuf();
-  std::string data = buf.str();
+  std::string data = std::move(buf).str();
   Reader r(data);
   uint32_t version = 0, n = 0;
   if (!r.skip(kMagic) || !r.u32(version)) {
@@ -172,7 +178,11 @@ std::shared_ptr<const Rules> Rules::load(const std::string& path, std::string* e
     if (!r.str(name) || !r.str(text)) return corrupt();
     compiler.impl_->saved_files.emplace(std::move(name), std::move(text));
   }
-  for (const auto& t : tops) compiler.add_string(t.text, t.ns, t.origin);
+  data = std::string();  // everything is parsed out of it
+  // Moved, not copied, into the compiler; included files are only read while parsing.
+  for (auto& t : tops) compiler.impl_->add(std::move(t.origin), std::move(t.text), t.ns);
+  tops = {};
+  compiler.impl_->saved_files.clear();
   auto rules = compiler.build();
   if (!rules) return corrupt();
   return rules;

@@ -161,17 +161,16 @@ class Matcher {
     return true;
   }
 
-  int forward(const Piece& pc, int32_t entry, uint64_t at) {
+  int forward(const Code& fwd, int32_t entry, uint64_t at) {
     ExecInput in = input(at);
-    return p_.fast ? fast_forward(pc.fwd, entry, in, s_.vm)
-                   : pike_forward(pc.fwd, entry, in, s_.vm);
+    return p_.fast ? fast_forward(fwd, entry, in, s_.vm) : pike_forward(fwd, entry, in, s_.vm);
   }
 
-  bool backward(const Piece& pc, int32_t entry, uint64_t at) {
+  bool backward(const Code& bwd, int32_t entry, uint64_t at) {
     s_.pairs.clear();
     ExecInput in = input(at);
-    return p_.fast ? fast_backward(pc.bwd, entry, in, s_.vm, s_.pairs)
-                   : pike_backward(pc.bwd, entry, in, s_.vm, s_.pairs);
+    return p_.fast ? fast_backward(bwd, entry, in, s_.vm, s_.pairs)
+                   : pike_backward(bwd, entry, in, s_.vm, s_.pairs);
   }
 
   // Appends to s_.hits the atom hits of piece k reported at scan positions [from, to).
@@ -230,19 +229,20 @@ class Matcher {
       sink(h.at, static_cast<uint64_t>(literal_length(pc, h.at)));
       return;
     }
+    const PieceCode& code = p_.code()[static_cast<size_t>(h.piece)];
     if (h.atom < 0) {
-      int fwd = forward(pc, pc.fwd.root_ref, h.at);
+      int fwd = forward(code.fwd, code.fwd.root_ref, h.at);
       if (fwd > 0) sink(h.at, static_cast<uint64_t>(fwd));
       return;
     }
     const PieceAtom& pa = pc.atoms[static_cast<size_t>(h.atom)];
-    int fwd = forward(pc, pa.fwd, h.at);
+    int fwd = forward(code.fwd, pa.fwd, h.at);
     if (fwd < 0) return;
     if (pa.bwd_trivial) {
       sink(h.at, static_cast<uint64_t>(fwd));
       return;
     }
-    if (!backward(pc, pa.bwd, h.at)) return;
+    if (!backward(code.bwd, pa.bwd, h.at)) return;
     for (size_t i = 0; i + 1 < s_.pairs.size(); i += 2) {
       auto back = static_cast<uint64_t>(s_.pairs[i]);
       if (back > h.at) continue;

@@ -266,6 +266,7 @@ class HexParser {
     }
     if (items.size() == 1) return items[0];
     int32_t cat = make(NodeType::kConcat);
+    items.shrink_to_fit();  // kept for the whole scan: no growth slack
     ast_.at(cat).children = std::move(items);
     return cat;
   }

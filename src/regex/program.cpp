@@ -8,6 +8,14 @@
 // backward code and choose its atoms. Emission errors surface here, piece by piece, as in
 // YARA. For every atom we also record how many characters of the piece can precede it, which
 // bounds where a match entered through that atom can start.
+//
+// Memory: a large rule set holds thousands of these for the whole scan, and most never get
+// a candidate. So the code is emitted at compile time only to report YARA's errors and to
+// find the atoms' entry points, and emitted again on first use (Impl::code); the tree is
+// freed by the compiler once it has derived the factor and the Vectorscan expressions
+// (drop_tree) and parsed again on first use (Impl::tree). Both are deterministic, so what
+// is rebuilt is what was built; both are behind std::call_once, as Programs are shared by
+// scanner threads.
 #include <algorithm>
 #include <climits>
 
@@ -133,15 +141,72 @@ bool ends_with_jump(const Ast& ast, int32_t root) {
          ast.at(n.children.back()).type == NodeType::kRangeAny;
 }
 
+// Chain pieces: splits the top-level concatenation at long lazy jumps, adding a node per
+// piece when it splits, and appends the pieces' roots and the gaps between them.
+void split_chain(Ast& ast, std::vector<int32_t>& roots,
+                 std::vector<std::pair<int32_t, int32_t>>& gaps) {
+  const Node& root = ast.at(ast.root);
+  if (root.type != NodeType::kConcat) {
+    roots.push_back(ast.root);
+    return;
+  }
+  std::vector<int32_t> kids = root.children;
+  size_t begin = 0;
+  for (size_t i = 0; i < kids.size(); ++i) {
+    const Node& c = ast.at(kids[i]);
+    bool split = i > begin && i + 1 < kids.size() && c.type == NodeType::kRangeAny && !c.greedy &&
+                 (c.start > kChainingThreshold || c.end > kChainingThreshold);
+    if (!split) continue;
+    std::pair<int32_t, int32_t> gap(c.start, c.end);  // `c` dies with the next add()
+    Node piece;
+    piece.type = NodeType::kConcat;
+    piece.children.assign(kids.begin() + static_cast<ptrdiff_t>(begin),
+                          kids.begin() + static_cast<ptrdiff_t>(i));
+    roots.push_back(ast.add(std::move(piece)));
+    gaps.push_back(gap);
+    begin = i + 1;
+  }
+  if (begin == 0) {
+    roots.push_back(ast.root);
+  } else {
+    Node piece;
+    piece.type = NodeType::kConcat;
+    piece.children.assign(kids.begin() + static_cast<ptrdiff_t>(begin), kids.end());
+    roots.push_back(ast.add(std::move(piece)));
+  }
+}
+
+internal::ParseResult parse(std::string_view body, bool hex) {
+  return hex ? internal::parse_hex(body) : internal::parse_regex(body);
+}
+
 }  // namespace
 
 struct Builder {
-  static CompileResult build(internal::ParseResult parsed, bool hex, bool nocase, bool dotall) {
+  // Program::fixed_length, worked out once: the scanner asks for it on every scan.
+  static std::optional<size_t> fixed_length(const Program::Impl& p) {
+    int64_t total = 0;
+    for (const Piece& pc : p.pieces) {
+      Span s = span_of(p.ast_, pc.root);
+      if (s.min != s.max || s.max == kUnbounded) return std::nullopt;
+      total += s.min;
+      if (&pc != &p.pieces.back()) {
+        // Gaps are counted in bytes even for wide strings, so only hex chains qualify.
+        if (pc.gap_min != pc.gap_max || !p.hex) return std::nullopt;
+        total += pc.gap_min;
+      }
+    }
+    return static_cast<size_t>(total);
+  }
+
+  static CompileResult build(std::string_view body, bool hex, bool nocase, bool dotall) {
+    internal::ParseResult parsed = parse(body, hex);
     if (!parsed.error.empty()) return fail(std::move(parsed.error), true);
     auto impl = std::make_unique<Program::Impl>();
     Program::Impl& p = *impl;
-    p.ast = std::move(parsed.ast);
-    Ast& ast = p.ast;
+    p.body = body;
+    p.ast_ = std::move(parsed.ast);
+    Ast& ast = p.ast_;
     p.hex = hex;
     p.nocase = nocase;
     p.dotall = dotall || (ast.flags & internal::kAstDotAll);
@@ -152,38 +217,9 @@ struct Builder {
       return fail("greedy and ungreedy quantifiers can't be mixed in a regular expression", false);
     }
 
-    // Chain pieces: split the top-level concatenation at long lazy jumps.
     std::vector<int32_t> roots;
     std::vector<std::pair<int32_t, int32_t>> gaps;
-    const Node& root = ast.at(ast.root);
-    if (root.type != NodeType::kConcat) {
-      roots.push_back(ast.root);
-    } else {
-      std::vector<int32_t> kids = root.children;
-      size_t begin = 0;
-      for (size_t i = 0; i < kids.size(); ++i) {
-        const Node& c = ast.at(kids[i]);
-        bool split = i > begin && i + 1 < kids.size() && c.type == NodeType::kRangeAny &&
-                     !c.greedy && (c.start > kChainingThreshold || c.end > kChainingThreshold);
-        if (!split) continue;
-        std::pair<int32_t, int32_t> gap(c.start, c.end);  // `c` dies with the next add()
-        Node piece;
-        piece.type = NodeType::kConcat;
-        piece.children.assign(kids.begin() + static_cast<ptrdiff_t>(begin),
-                              kids.begin() + static_cast<ptrdiff_t>(i));
-        roots.push_back(ast.add(std::move(piece)));
-        gaps.push_back(gap);
-        begin = i + 1;
-      }
-      if (begin == 0) {
-        roots.push_back(ast.root);
-      } else {
-        Node piece;
-        piece.type = NodeType::kConcat;
-        piece.children.assign(kids.begin() + static_cast<ptrdiff_t>(begin), kids.end());
-        roots.push_back(ast.add(std::move(piece)));
-      }
-    }
+    split_chain(ast, roots, gaps);
 
     std::vector<Span> before(ast.nodes.size());
     for (size_t k = 0; k < roots.size(); ++k) {
@@ -200,8 +236,11 @@ struct Builder {
         p.pieces.push_back(std::move(pc));
         continue;
       }
-      std::string err = internal::emit_code(ast, pc.root, false, pc.fwd);
-      if (err.empty()) err = internal::emit_code(ast, pc.root, true, pc.bwd);
+      // Emitted here for YARA's errors and the atoms' entry points, then dropped (see
+      // Program::Impl::code).
+      internal::PieceCode code;
+      std::string err = internal::emit_code(ast, pc.root, false, code.fwd);
+      if (err.empty()) err = internal::emit_code(ast, pc.root, true, code.bwd);
       if (!err.empty()) return fail(std::move(err), false);
       internal::AtomChoice choice = internal::choose_atoms(ast, pc.root);
       pc.quality = choice.quality;
@@ -209,9 +248,9 @@ struct Builder {
       for (const internal::Atom& a : choice.atoms) {
         internal::PieceAtom pa;
         pa.atom = a;
-        pa.fwd = pc.fwd.node_ref[static_cast<size_t>(a.node)];
-        pa.bwd = pc.bwd.node_ref[static_cast<size_t>(a.node)];
-        pa.bwd_trivial = pc.bwd.insts[static_cast<size_t>(pa.bwd)].op == internal::Op::kMatch;
+        pa.fwd = code.fwd.node_ref[static_cast<size_t>(a.node)];
+        pa.bwd = code.bwd.node_ref[static_cast<size_t>(a.node)];
+        pa.bwd_trivial = code.bwd.insts[static_cast<size_t>(pa.bwd)].op == internal::Op::kMatch;
         Span b = before[static_cast<size_t>(a.node)];
         pa.before_min = static_cast<int32_t>(std::min<int64_t>(b.min, kUnbounded));
         pa.before_max = static_cast<int32_t>(std::min<int64_t>(b.max, kUnbounded));
@@ -245,17 +284,12 @@ struct Builder {
     }
 
     for (const Piece& pc : p.pieces) p.nfa_pieces.push_back({pc.root, pc.gap_min, pc.gap_max});
+    p.fixed_length = fixed_length(p);
 
     // Rules stay in memory for the whole scan and a large set holds ~10,000 of these: give
-    // back the growth slack of the vectors filled by push_back (up to half of them).
-    ast.nodes.shrink_to_fit();
-    for (Piece& pc : p.pieces) {
-      for (internal::Code* c : {&pc.fwd, &pc.bwd}) {
-        c->insts.shrink_to_fit();
-        c->node_ref.shrink_to_fit();
-      }
-      pc.atoms.shrink_to_fit();
-    }
+    // back the growth slack of the vectors filled by push_back (up to half of them). The
+    // tree is left as it is: the compiler drops it as soon as it is done with it.
+    for (Piece& pc : p.pieces) pc.atoms.shrink_to_fit();
     p.pieces.shrink_to_fit();
 
     CompileResult r;
@@ -265,6 +299,43 @@ struct Builder {
     return r;
   }
 };
+
+const internal::Ast& Program::Impl::tree() const {
+  if (!tree_dropped) return ast_;
+  std::call_once(tree_once, [this] {
+    internal::ParseResult parsed = parse(body, hex);  // parsed without error before
+    ast_ = std::move(parsed.ast);
+    std::vector<int32_t> roots;
+    std::vector<std::pair<int32_t, int32_t>> gaps;
+    split_chain(ast_, roots, gaps);
+    ast_.nodes.shrink_to_fit();  // kept for the rest of the scan
+  });
+  return ast_;
+}
+
+void Program::drop_tree() {
+  impl_->ast_ = internal::Ast{};
+  impl_->tree_dropped = true;
+}
+
+const std::vector<internal::PieceCode>& Program::Impl::code() const {
+  std::call_once(code_once, [this] {
+    code_.resize(pieces.size());
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      if (pieces[k].literal) continue;
+      const internal::Ast& ast = tree();
+      internal::PieceCode& c = code_[k];
+      // Cannot fail: the same emission succeeded when the pattern was compiled.
+      internal::emit_code(ast, pieces[k].root, false, c.fwd);
+      internal::emit_code(ast, pieces[k].root, true, c.bwd);
+      for (internal::Code* code : {&c.fwd, &c.bwd}) {
+        code->node_ref = {};  // the atoms' entry points were taken from it at compile time
+        code->insts.shrink_to_fit();
+      }
+    }
+  });
+  return code_;
+}
 
 Program::Program() = default;
 Program::~Program() = default;
@@ -289,7 +360,7 @@ void Program::collect_starts(const uint8_t* data, size_t size, const std::vector
   const Program::Impl& p = *impl_;
   internal::ReverseNfa& nfa = wide ? p.wide : p.narrow;
   std::call_once(wide ? p.wide_once : p.narrow_once,
-                 [&] { nfa.build(p.ast, p.nfa_pieces, wide, p.nocase, p.dotall); });
+                 [&] { nfa.build(p.tree(), p.nfa_pieces, wide, p.nocase, p.dotall); });
   nfa.collect(data, size, ends, wide ? impl_->max_span_wide : impl_->max_span_narrow,
               scratch.impl().nfa, starts);
 }
@@ -303,19 +374,7 @@ bool Program::greedy() const {
 }
 
 std::optional<size_t> Program::fixed_length() const {
-  const Program::Impl& p = *impl_;
-  int64_t total = 0;
-  for (const Piece& pc : p.pieces) {
-    Span s = span_of(p.ast, pc.root);
-    if (s.min != s.max || s.max == kUnbounded) return std::nullopt;
-    total += s.min;
-    if (&pc != &p.pieces.back()) {
-      // Gaps are counted in bytes even for wide strings, so only hex chains qualify.
-      if (pc.gap_min != pc.gap_max || !p.hex) return std::nullopt;
-      total += pc.gap_min;
-    }
-  }
-  return static_cast<size_t>(total);
+  return impl_->fixed_length;
 }
 
 std::optional<std::string> Program::literal() const {
@@ -332,11 +391,11 @@ bool Program::is_slow() const {
 }
 
 CompileResult compile_regex(std::string_view body, bool nocase, bool dotall) {
-  return Builder::build(internal::parse_regex(body), false, nocase, dotall);
+  return Builder::build(body, false, nocase, dotall);
 }
 
 CompileResult compile_hex(std::string_view body) {
-  return Builder::build(internal::parse_hex(body), true, false, true);
+  return Builder::build(body, true, false, true);
 }
 
 }  // namespace harrier::regex

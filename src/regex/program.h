@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,6 @@ struct Piece {
   bool literal = false;  // YARA matches it by plain comparison
   std::string literal_bytes;
   LiteralAtom literal_atom;
-  Code fwd;
-  Code bwd;
   std::vector<PieceAtom> atoms;  // empty: YARA's zero-length atom, tried at every offset
   int quality = 0;               // the atom quality YARA checks for its slowness warning
   // Distance allowed between the end of this piece's match and the start of the next one's.
@@ -49,10 +48,26 @@ struct Piece {
   int32_t gap_max = 0;
 };
 
+// The code of a piece that is not a literal (Program::Impl::code).
+struct PieceCode {
+  Code fwd;
+  Code bwd;
+};
+
 }  // namespace internal
 
 struct Program::Impl {
-  internal::Ast ast;
+  // The tree. The compiler needs it (factors, Vectorscan expressions), a scan only to emit
+  // the code and build the collect_starts automata, once per pattern on first use. Trees
+  // were the largest part of a large rule set's memory (~40 bytes per byte of a hex
+  // string), so the compiler drops them when it is done (Program::drop_tree) and tree()
+  // parses the body again the first time a pattern needs it. Parsing is deterministic and
+  // the chain split appends the same piece roots, so every node index kept stays valid.
+  const internal::Ast& tree() const;
+  std::string body;           // the pattern as compiled, to parse it again
+  bool tree_dropped = false;  // set by the compiler before the Program is shared
+  mutable std::once_flag tree_once;
+  mutable internal::Ast ast_;  // through tree()
   bool hex = false;
   bool nocase = false;
   bool dotall = false;  // `.` and ?? match \n (always for hex strings)
@@ -60,6 +75,14 @@ struct Program::Impl {
   bool greedy = false;  // RE_FLAGS_GREEDY: a later match replaces one at the same offset
   bool lazy = false;    // RE_FLAGS_UNGREEDY
   std::vector<internal::Piece> pieces;
+  // The pieces' forward and backward code, per piece (empty for literal pieces), emitted on
+  // first use. The compiler emits it once to report YARA's errors and to find the atoms'
+  // entry points, then drops it: most patterns of a large rule set never get a candidate,
+  // and keeping the code of all of them was a quarter of a compiled rule set's memory.
+  // Emission depends on the tree alone, so the code emitted again is the same code.
+  const std::vector<internal::PieceCode>& code() const;
+  mutable std::once_flag code_once;
+  mutable std::vector<internal::PieceCode> code_;
   // collect_starts automata, built on first use: most patterns of a large rule set never get
   // a candidate, and building both automata for all of them dominated compile time.
   std::vector<internal::NfaPiece> nfa_pieces;
@@ -70,6 +93,7 @@ struct Program::Impl {
   // Longest match YARA can report, in bytes, per mode; UINT64_MAX when unbounded.
   uint64_t max_span_narrow = 0;
   uint64_t max_span_wide = 0;
+  std::optional<size_t> fixed_length;  // Program::fixed_length, read by every scan
 };
 
 namespace internal {

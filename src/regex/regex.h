@@ -85,6 +85,11 @@ class Program {
   // the same judgement, used for the compiler's warnings.
   bool is_slow() const;
 
+  // Frees the pattern's syntax tree, for a compiler that has made every compile-time use
+  // of it (hyperscan(), the factor search): a scan parses it again on first need, once.
+  // Not thread-safe: call it before the Program is shared.
+  void drop_tree();
+
   struct Impl;
   const Impl& impl() const { return *impl_; }
 

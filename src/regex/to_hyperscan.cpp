@@ -82,7 +82,7 @@ std::string set_text(const ByteSet& set) {
 class Writer {
  public:
   Writer(const Program::Impl& p, bool wide, int64_t budget)
-      : p_(p), ast_(p.ast), wide_(wide), budget_(budget) {}
+      : p_(p), ast_(p.tree()), wide_(wide), budget_(budget) {}
 
   HsPattern run() {
     Text all;

@@ -27,6 +27,11 @@ class SourceSet {
   }
   const SourceFile& file(uint32_t index) const { return files_[index]; }
   size_t size() const { return files_.size(); }
+  // Frees the texts once nothing will be parsed or located in them any more; the names stay
+  // for diagnostics. The compiler does this before it builds the Vectorscan databases.
+  void drop_texts() {
+    for (SourceFile& f : files_) f.text = std::string();
+  }
 
   // 1-based line of byte `offset` of file `index`.
   uint32_t line_at(uint32_t index, uint32_t offset) const;

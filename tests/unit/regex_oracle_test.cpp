@@ -10,7 +10,8 @@
 // computed as the scanner will: every offset is a candidate end (no Vectorscan involved),
 // collect_starts turns them into starts, and match_at gives each start's length. Compile
 // errors must agree too. The Vectorscan expression of each pattern is compiled and run over
-// the same data, and must report every end offset YARA reported.
+// the same data, and must report every end offset YARA reported. Each pattern is also
+// checked once more as compiled rules hold it, without its tree (Program::drop_tree).
 //
 // Environment: HARRIER_ORACLE_ROUNDS (default 2000), HARRIER_ORACLE_SEED (default fixed),
 // HARRIER_ORACLE_VERBOSE=1 prints every round.
@@ -552,6 +553,18 @@ TEST_F(OracleTest, RandomPatternsAgreeWithLibyara) {
     if (!hs.empty()) {
       ADD_FAILURE() << context << "\n  " << hs << "\n  data (" << data.size()
                     << "): " << escape(data.substr(0, 400)) << "\n  yara: " << show(y.matches);
+      ++failures;
+      continue;
+    }
+    // Compiled rules keep their patterns without the tree (Program::drop_tree): the tree
+    // and the code are built again on first use and must give the same answers.
+    CompileResult lean = hex ? harrier::regex::compile_hex(body)
+                             : harrier::regex::compile_regex(body, nocase, dotall);
+    lean.program->drop_tree();
+    std::vector<Match> rebuilt = run_harrier(*lean.program, data, wide, scratch);
+    if (rebuilt != y.matches) {
+      ADD_FAILURE() << context << " after drop_tree\n  yara:    " << show(y.matches)
+                    << "\n  harrier: " << show(rebuilt);
       ++failures;
     }
   }

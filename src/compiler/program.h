@@ -42,6 +42,18 @@ struct CompiledString {
   bool single_match = false;
 };
 
+// NUL bytes around the literal Vectorscan searches, which a use of it needs as well: its
+// own bytes are `lead` NULs, the searched literal, `trail` NULs. Vectorscan's literal matcher
+// filters on a literal's last bytes, and a NUL there (every wide string ends in one) lets
+// nearly every position of a binary through to its slow confirmation; it also refuses a
+// literal that starts with NUL. So runs of NUL at either end are cut off the searched
+// literal (compiler.cpp, `searched_core`) and checked at each hit (scanner.cpp).
+struct NulPad {
+  uint16_t lead = 0;
+  uint16_t trail = 0;
+  bool empty() const { return lead == 0 && trail == 0; }
+};
+
 // One searched form of a text string. At a given offset YARA tries the forms in a fixed
 // order (plain ascii, wide, then xor wide, xor ascii; base64 forms in alternation order);
 // `priority` keeps that order when two forms match at the same offset.
@@ -51,6 +63,7 @@ struct LiteralForm {
   uint8_t priority = 0;
   uint8_t xor_key = 0;
   bool wide = false;  // for fullword checks
+  NulPad pad;
 };
 
 // A unique literal searched by Vectorscan; its id in the literal database is its index.
@@ -66,6 +79,7 @@ struct FactorUse {
   // line for the hits that go no further: the atom's string, and whether it has a context.
   bool has_context = false;
   uint32_t string = 0;
+  NulPad pad;
 };
 
 struct Literal {

@@ -46,22 +46,37 @@ HsStream open_stream(const hs_database_t* db) {
   return HsStream(s);
 }
 
+// Whether the NULs a use of a literal needs around the searched bytes [begin, end) are there.
+bool pad_holds(const compiler::NulPad& pad, const scanner::ScanState& st, uint64_t begin,
+               uint64_t end) {
+  if (begin < pad.lead || st.size - end < pad.trail) return false;
+  for (uint64_t k = begin - pad.lead; k < begin; ++k)
+    if (st.data[k] != 0) return false;
+  for (uint64_t k = end; k < end + pad.trail; ++k)
+    if (st.data[k] != 0) return false;
+  return true;
+}
+
 int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
                void* ctx) {
   auto& st = *static_cast<scanner::ScanState*>(ctx);
   const compiler::Literal& lit = st.program->literals[id];
+  const uint64_t core = to - lit.bytes.size();  // where the searched bytes start
   for (const compiler::LiteralForm& f : lit.forms) {
     if (!st.string_needed[f.string]) continue;
+    if (!f.pad.empty() && !pad_holds(f.pad, st, core, to)) continue;
     auto& cands = st.literal_candidates[f.string];
     // Far past YARA's per-string limit there is nothing left to decide.
     if (cands.size() > 4ull * st.max_matches) continue;
     if (cands.empty()) st.touched_strings.push_back(f.string);
-    cands.push_back({to - f.length, f.length, f.priority, f.xor_key, f.wide});
+    cands.push_back({to + f.pad.trail - f.length, f.length, f.priority, f.xor_key, f.wide});
   }
   for (const compiler::FactorUse& use : lit.factors) {
     if (!st.string_needed[use.string]) continue;
+    if (!use.pad.empty() && !pad_holds(use.pad, st, core, to)) continue;
+    const uint64_t begin = core - use.pad.lead, end = to + use.pad.trail;  // the factor
     if (use.has_context && !compiler::context_holds(st.program->regex_atoms[use.atom].context,
-                                                    st.data, st.size, to - lit.bytes.size(), to))
+                                                    st.data, st.size, begin, end))
       continue;
     // Windows of candidate ends (or starts, for gives_starts); resolve_matches merges them.
     auto& windows = st.atom_windows[use.atom];
@@ -69,13 +84,12 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     if (windows.empty()) st.touched_atoms.push_back(use.atom);
     uint64_t first, last;
     if (use.gives_starts) {
-      uint64_t begin = to - lit.bytes.size();
       if (begin < use.min_tail) continue;
       first = begin >= use.max_tail ? begin - use.max_tail : 0;
       last = begin - use.min_tail;
     } else {
-      first = to + use.min_tail;
-      last = std::min<uint64_t>(to + use.max_tail, st.size);
+      first = end + use.min_tail;
+      last = std::min<uint64_t>(end + use.max_tail, st.size);
     }
     if (first > last) continue;
     // Hits of one literal come in ascending order: extend the last window when they overlap.

@@ -16,8 +16,10 @@
 // The factor is the run of characters with a bounded side (at most kMaxTailWindow
 // candidates per hit; for a rare factor kMaxStrongWindow, a side YARA leaves unbounded being
 // bounded by its 8 KB match limit) expected to hit least often in executables (byte_bits), a
-// position that may be one of a few bytes (`4?`) spelled out into up to kMaxExpansion literals: in
-// a gigabyte of binaries `8B 45` hits millions of times, `F6 D? 1A` hardly at all. A run of one
+// position that may be one of a few bytes (`4?`) or an alternation of fixed strings
+// (`(powershell|cmd|wscript)`, `( 61 | 41 )`) spelled out into up to kMaxExpansion literals,
+// of different lengths if need be: in a gigabyte of binaries `8B 45` hits millions of times,
+// `F6 D? 1A` hardly at all. A run of one
 // repeated filler byte (00, 20, 90, CC, FF) is refused. Patterns without a factor stay in the regex
 // database. Each hit is then checked against the factor's surroundings (FactorContext) before it
 // makes any candidate.
@@ -26,6 +28,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 
 #include "regex/program.h"
 
@@ -41,9 +44,11 @@ constexpr uint64_t kMaxTailWindow = 1024;  // candidates one factor hit may make
 // YARA runs a regex at most 4096 bytes forwards and backwards from its atom, so no match is
 // longer than this: a factor's unbounded side (`\s*`, `[^x]+`) ends within it.
 constexpr uint64_t kYaraMatchLimit = 8192;
-constexpr double kStrongBits = 24;           // a factor this rare may make...
-constexpr uint64_t kMaxStrongWindow = 8192;  // ... this many candidates per hit
-constexpr double kNulPenalty = 3;
+// A factor this rare may make kMaxStrongWindow candidates per hit. Three letters qualify
+// (`DDE` in `\x13\s*DDE\b`): their hits are few, and each is first checked against the
+// factor's context, where the alternative is a one-byte factor hitting millions of times.
+constexpr double kStrongBits = 18;
+constexpr uint64_t kMaxStrongWindow = 8192;
 constexpr size_t kMaxExpansion = 16;     // literals one factor may be spelled out as
 constexpr size_t kMaxFactorLength = 16;  // bytes: longer factors filter no better
 
@@ -208,13 +213,68 @@ bool matches_empty_anywhere(const regex::Program& program) {
   return length(ast, ast.root).min == 0 && !has_assertion(ast, ast.root);
 }
 
+namespace {
+
+constexpr size_t kMaxSpelledLength = 64;  // bytes of one alternative spelled out
+
+// Every string node `i` can match, when it is a small finite set of them (an alternation of
+// fixed strings); false otherwise.
+bool spell(const Ast& ast, int32_t i, bool nocase, bool dotall, std::vector<std::string>& out) {
+  const Node& n = ast.at(i);
+  switch (n.type) {
+    case NodeType::kLiteral:
+      out = {std::string(1, static_cast<char>(n.value))};
+      return true;
+    case NodeType::kEmpty:
+      out = {std::string()};
+      return true;
+    case NodeType::kAlt: {
+      std::vector<std::string> a, b;
+      if (!spell(ast, n.children[0], nocase, dotall, a) ||
+          !spell(ast, n.children[1], nocase, dotall, b) || a.size() + b.size() > kMaxExpansion)
+        return false;
+      out = std::move(a);
+      out.insert(out.end(), b.begin(), b.end());
+      return true;
+    }
+    case NodeType::kConcat: {
+      out = {std::string()};
+      for (int32_t c : n.children) {
+        std::vector<std::string> part, grown;
+        if (!spell(ast, c, nocase, dotall, part) || out.size() * part.size() > kMaxExpansion)
+          return false;
+        for (const std::string& x : out)
+          for (const std::string& y : part) {
+            if (x.size() + y.size() > kMaxSpelledLength) return false;
+            grown.push_back(x + y);
+          }
+        out = std::move(grown);
+      }
+      return true;
+    }
+    default:
+      if (nocase || !regex::internal::is_char_node(n.type)) return false;
+      out.clear();
+      for (int c = 0; c < 256; ++c)
+        if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false, dotall)) {
+          if (out.size() == kMaxExpansion) return false;
+          out.push_back(std::string(1, static_cast<char>(c)));
+        }
+      return !out.empty();
+  }
+}
+
+}  // namespace
+
 std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   const auto& impl = program.impl();
   const Ast& ast = impl.tree();
   if (ast.root < 0) return std::nullopt;
   const Node& root = ast.at(ast.root);
-  if (root.type != NodeType::kConcat) return std::nullopt;
-  const std::vector<int32_t>& kids = root.children;
+  // A pattern that is one alternation (`/(dmlsT1NY|RXZpbE9TW)/`) is one top-level item.
+  const bool lone = root.type == NodeType::kAlt;
+  if (root.type != NodeType::kConcat && !lone) return std::nullopt;
+  const std::vector<int32_t> kids = lone ? std::vector<int32_t>{ast.root} : root.children;
 
   // Head and tail lengths around every position of the top-level sequence.
   std::vector<Len> prefix(kids.size() + 1), suffix(kids.size() + 1);
@@ -228,42 +288,69 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   }
   auto window = [](const Len& l) { return l.max == kUnbounded ? kUnbounded : l.max - l.min; };
 
-  // The bytes each top-level character can be; empty where the item is not one character or
-  // has too many to spell out. Under nocase the literal is searched caseless, so a letter
-  // counts as itself.
-  std::vector<std::vector<uint8_t>> bytes_at(kids.size());
+  // How each top-level item can be spelled: a character as each byte it may be (at most
+  // kMaxExpansion), an alternation of fixed strings (`(powershell|cmd|wscript)`) as its
+  // strings; nothing where the item is neither. Under nocase the literal is searched
+  // caseless, so a letter counts as itself and classes are not spelled.
+  std::vector<std::vector<std::string>> spelled(kids.size());
+  std::vector<double> item_bits(kids.size(), 0);
+  std::vector<bool> single(kids.size(), false);  // one character
   for (size_t k = 0; k < kids.size(); ++k) {
     const Node& n = ast.at(kids[k]);
     if (n.type == NodeType::kLiteral) {
-      bytes_at[k] = {n.value};
+      spelled[k] = {std::string(1, static_cast<char>(n.value))};
+      item_bits[k] = byte_bits({n.value});
+      single[k] = true;
     } else if (!impl.nocase && regex::internal::is_char_node(n.type)) {
       std::vector<uint8_t> set;
       for (int c = 0; c < 256 && set.size() <= kMaxExpansion; ++c)
         if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false, impl.dotall))
           set.push_back(static_cast<uint8_t>(c));
-      if (set.size() <= kMaxExpansion) bytes_at[k] = std::move(set);
+      if (set.size() > kMaxExpansion) continue;
+      for (uint8_t c : set) spelled[k].push_back(std::string(1, static_cast<char>(c)));
+      item_bits[k] = byte_bits(set);
+      single[k] = true;
+    } else if (n.type == NodeType::kAlt) {
+      std::vector<std::string> strings;
+      if (!spell(ast, kids[k], impl.nocase, impl.dotall, strings)) continue;
+      double weakest = 1e9;
+      for (const std::string& str : strings) {
+        double b = 0;
+        for (char c : str) b += byte_bits({static_cast<uint8_t>(c)});
+        weakest = std::min(weakest, b);
+      }
+      item_bits[k] = weakest - std::log2(static_cast<double>(strings.size()));
+      spelled[k] = std::move(strings);
     }
   }
 
-  // Every window [i, j) of spellable characters with a bounded side: the factor is the one
+  // Every window [i, j) of spelled items with a bounded side: the factor is the one
   // expected to hit least (most bits), spelled out as at most kMaxExpansion literals.
   std::optional<HexFactor> best;
   double best_bits = -1;
   size_t best_i = 0, best_j = 0;
   for (size_t i = 0; i < kids.size(); ++i) {
-    if (bytes_at[i].empty()) continue;
-    // Vectorscan's literal API refuses literals that begin with a NUL byte: they go to the
-    // slower regex database, so such a window must be clearly better than the others.
-    double penalty = bytes_at[i][0] == 0 ? kNulPenalty : 0;
+    if (spelled[i].empty()) continue;
+    // A NUL-led factor costs no more than another: its NULs are checked at each hit of the
+    // rest (NulPad), or, when too little rest remains, it joins the few expressions the
+    // regex database scans anyway.
     size_t combos = 1;
-    double bits = -penalty;
-    for (size_t j = i; j < kids.size() && !bytes_at[j].empty() && j - i < kMaxFactorLength; ++j) {
-      combos *= bytes_at[j].size();
+    double bits = 0;
+    uint64_t length = 0, shortest = 0;
+    for (size_t j = i; j < kids.size() && !spelled[j].empty() && j - i < kMaxFactorLength; ++j) {
+      combos *= spelled[j].size();
       if (combos > kMaxExpansion) break;
-      bits += byte_bits(bytes_at[j]);
-      uint64_t length = j + 1 - i;
+      bits += item_bits[j];
+      size_t longest = 0, least = SIZE_MAX;
+      for (const std::string& str : spelled[j]) {
+        longest = std::max(longest, str.size());
+        least = std::min(least, str.size());
+      }
+      length += longest;
+      shortest += least;
+      if (shortest == 0) continue;  // `(Base|)` alone: a literal must have bytes
       // An unbounded side is bounded by YARA's scan limit for a rare enough factor.
-      uint64_t cap = bits >= kStrongBits ? kYaraMatchLimit - length : 0;
+      uint64_t cap = bits >= kStrongBits ? kYaraMatchLimit - std::min(length, kYaraMatchLimit) : 0;
       auto capped = [&](Len l) {
         if (cap > l.min && l.max > cap) l.max = cap;
         return l;
@@ -292,19 +379,19 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
   // it saves: such patterns stay in the regex database.
   bool flood = true;
   for (size_t k = best_i; k < best_j && flood; ++k) {
-    flood = bytes_at[k].size() == 1 && is_filler(bytes_at[k][0]) &&
-            bytes_at[k][0] == bytes_at[best_i][0];
+    flood = single[k] && spelled[k].size() == 1 && is_filler(spelled[k][0][0]) &&
+            spelled[k][0] == spelled[best_i][0];
   }
   if (flood) return std::nullopt;
   best->literals = {std::string()};
   for (size_t k = best_i; k < best_j; ++k) {
     std::vector<std::string> grown;
     for (const std::string& prefix_bytes : best->literals)
-      for (uint8_t c : bytes_at[k]) grown.push_back(prefix_bytes + static_cast<char>(c));
+      for (const std::string& str : spelled[k]) grown.push_back(prefix_bytes + str);
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  best->context = factor_context(program, best_i, best_j);
+  if (!lone) best->context = factor_context(program, best_i, best_j);
   return best;
 }
 

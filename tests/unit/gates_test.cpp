@@ -4,6 +4,8 @@
 // can match without its strings, no rejection of a real match).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -127,6 +129,31 @@ TEST(Gates, FactorSpelledOut) {
   EXPECT_EQ(p.literals[15].bytes, "\xF6\xDF\x1A"s);
 }
 
+TEST(Gates, AlternationFactor) {
+  // An alternation of fixed strings is spelled into the factor with what follows it.
+  auto rules = compile("rule r { strings: $a = /x[0-9]+(powershell|cmd)\\.exe/ condition: $a }");
+  const Program& p = rules->impl().program;
+  std::vector<std::string> found;
+  for (const Literal& lit : p.literals) found.push_back(lit.bytes);
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::string>{"cmd.exe", "powershell.exe"}));
+  // A pattern that is one alternation is its own factor.
+  rules = compile("rule r { strings: $a = /(dmlsT1NY|RXZpbE9TW)/ condition: $a }");
+  EXPECT_EQ(rules->impl().program.literals.size(), 2u);
+  auto literals = [](const char* rule) {
+    std::vector<std::string> out;
+    auto compiled = compile(rule);
+    for (const Literal& lit : compiled->impl().program.literals) out.push_back(lit.bytes);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(literals("rule r { strings: $a = /(Base|Icon)URL=/ condition: $a }"),
+            (std::vector<std::string>{"BaseURL=", "IconURL="}));
+  // An empty alternative adds nothing a literal could be searched for: the rest is chosen.
+  EXPECT_EQ(literals("rule r { strings: $a = /(Base|)URL=/ condition: $a }"),
+            (std::vector<std::string>{"URL="}));
+}
+
 TEST(Gates, FactorContext) {
   // Factor AA BB CC; on its right a gap of 1-3 then DD, on its left 11 then any byte.
   const std::string hex = "{ 11 ?? AA BB CC [1-3] DD }";
@@ -138,8 +165,8 @@ TEST(Gates, FactorContext) {
   EXPECT_TRUE(check(hex, "\x00\xAA\xBB\xCC\x00\xDD"s).accepted.empty());
   EXPECT_TRUE(check(hex, "\x11\x00\xAA\xBB\xCC\x00"s).accepted.empty());
   // A nibble mask joins the factor (spelled out as 4x AA BB CC, 16 literals); an
-  // alternative ends the context with its first bytes.
-  const std::string masked = "{ 4? AA BB CC ( 01 | 02 03 ) 05 }";
+  // alternative that cannot be spelled ends the context with its first bytes.
+  const std::string masked = "{ 4? AA BB CC ( 01 | 02 ?? ) 05 }";
   EXPECT_EQ(check(masked, "\x4F\xAA\xBB\xCC\x02\x07"s).accepted, std::vector<size_t>{0});
   EXPECT_TRUE(check(masked, "\x4F\xAA\xBB\xCC\x03"s).accepted.empty());
   EXPECT_TRUE(check(masked, "\x5F\xAA\xBB\xCC\x01"s).accepted.empty());

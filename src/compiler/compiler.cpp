@@ -166,14 +166,13 @@ std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
         regex::Program& program = *cp.result.program;
         cp.unbounded_dot = !hex && compiler::has_unbounded_dot(program);
         if (!(hex && program.literal())) {  // as collect_atoms takes them
-          cp.factor = compiler::choose_hex_factor(program);
-          if (!cp.factor) {
+          cp.factors = compiler::choose_hex_factors(program);
+          if (cp.factors.empty()) {
             bool ascii = decl.mods.ascii || !decl.mods.wide;
             if (hex || ascii) cp.narrow = program.hyperscan(false);
             if (!hex && decl.mods.wide) cp.wide = program.hyperscan(true);
-          } else {
-            shrink(cp.factor->context);  // kept for the whole scan
           }
+          for (compiler::HexFactor& f : cp.factors) shrink(f.context);  // kept for the scan
         }
         program.drop_tree();
       }
@@ -379,7 +378,7 @@ void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
       continue;
     }
     compiler::CompiledPattern& cp = *patterns[si];
-    std::optional<compiler::HexFactor>& factor = cp.factor;
+    std::vector<compiler::HexFactor>& factors = cp.factors;
     auto add_factor = [&](compiler::HexFactor f, bool wide) {
       auto atom = static_cast<uint32_t>(program.regex_atoms.size());
       regex::HsPattern none;
@@ -397,22 +396,20 @@ void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
         literal_for(bytes, f.caseless, use.pad).factors.push_back(use);
       }
     };
+    bool wide_too = s.kind == rules::StringKind::kRegex && s.mods.wide;
     if (s.kind == rules::StringKind::kHex || ascii) {
-      if (factor)
-        add_factor(
-            s.mods.wide && s.kind == rules::StringKind::kRegex ? *factor : std::move(*factor),
-            false);
-      else
+      for (compiler::HexFactor& f : factors) add_factor(wide_too ? f : std::move(f), false);
+      if (factors.empty())
         program.regex_atoms.push_back({si, false, std::move(*cp.narrow), false, false, {}});
     }
-    if (s.kind == rules::StringKind::kRegex && s.mods.wide) {
-      if (factor) {
-        compiler::HexFactor wide = compiler::widened(*factor);
+    if (wide_too) {
+      for (const compiler::HexFactor& f : factors) {
+        compiler::HexFactor wide = compiler::widened(f);
         shrink(wide.context);
         add_factor(std::move(wide), true);
-      } else {
-        program.regex_atoms.push_back({si, true, std::move(*cp.wide), false, false, {}});
       }
+      if (factors.empty())
+        program.regex_atoms.push_back({si, true, std::move(*cp.wide), false, false, {}});
     }
     patterns[si].reset();
   }

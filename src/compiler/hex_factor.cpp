@@ -215,7 +215,7 @@ bool matches_empty_anywhere(const regex::Program& program) {
 
 namespace {
 
-constexpr size_t kMaxSpelledLength = 64;  // bytes of one alternative spelled out
+constexpr size_t kMaxSpelledLength = 128;  // bytes of one alternative spelled out
 
 // Every string node `i` can match, when it is a small finite set of them (an alternation of
 // fixed strings); false otherwise.
@@ -266,22 +266,27 @@ bool spell(const Ast& ast, int32_t i, bool nocase, bool dotall, std::vector<std:
 
 }  // namespace
 
-std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
+namespace {
+
+// The factor of the sequence `node` (its children, or the node alone when it is not a
+// concatenation), every match of which is followed by `rest` more bytes. The context is
+// taken only for the pattern's own top-level sequence, which factor_context walks.
+std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, Len rest,
+                                   double* bits_out = nullptr) {
   const auto& impl = program.impl();
   const Ast& ast = impl.tree();
-  if (ast.root < 0) return std::nullopt;
-  const Node& root = ast.at(ast.root);
-  // A pattern that is one alternation (`/(dmlsT1NY|RXZpbE9TW)/`) is one top-level item.
-  const bool lone = root.type == NodeType::kAlt;
-  if (root.type != NodeType::kConcat && !lone) return std::nullopt;
-  const std::vector<int32_t> kids = lone ? std::vector<int32_t>{ast.root} : root.children;
+  const Node& seq = ast.at(node);
+  const bool top = node == ast.root && seq.type == NodeType::kConcat;
+  const std::vector<int32_t> kids =
+      seq.type == NodeType::kConcat ? seq.children : std::vector<int32_t>{node};
 
-  // Head and tail lengths around every position of the top-level sequence.
+  // Head and tail lengths around every position of the sequence.
   std::vector<Len> prefix(kids.size() + 1), suffix(kids.size() + 1);
   for (size_t i = 0; i < kids.size(); ++i) {
     Len l = length(ast, kids[i]);
     prefix[i + 1] = {add(prefix[i].min, l.min), add(prefix[i].max, l.max)};
   }
+  suffix[kids.size()] = rest;
   for (size_t i = kids.size(); i-- > 0;) {
     Len l = length(ast, kids[i]);
     suffix[i] = {add(l.min, suffix[i + 1].min), add(l.max, suffix[i + 1].max)};
@@ -391,8 +396,68 @@ std::optional<HexFactor> choose_hex_factor(const regex::Program& program) {
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  if (!lone) best->context = factor_context(program, best_i, best_j);
+  if (top) best->context = factor_context(program, best_i, best_j);
+  if (bits_out) *bits_out = best_bits;
   return best;
+}
+
+// A factor found inside a repeat or one branch has no context to check its hits against:
+// only a rare one is worth more than the regex database's exact hits (`C6 45` from
+// `(\xC6\x45.{2}){25}` hits tens of thousands of times in 100 MB of code, and verifying
+// each one pages the file back in).
+std::optional<HexFactor> strong_in(const regex::Program& program, int32_t node, Len rest) {
+  double bits = 0;
+  std::optional<HexFactor> f = choose_in(program, node, rest, &bits);
+  if (f && bits < kStrongBits) f.reset();
+  return f;
+}
+
+// The branches of an alternation, nested ones flattened.
+void branches(const Ast& ast, int32_t i, std::vector<int32_t>& out) {
+  const Node& n = ast.at(i);
+  if (n.type != NodeType::kAlt) {
+    out.push_back(i);
+    return;
+  }
+  branches(ast, n.children[0], out);
+  branches(ast, n.children[1], out);
+}
+
+}  // namespace
+
+std::vector<HexFactor> choose_hex_factors(const regex::Program& program) {
+  const Ast& ast = program.impl().tree();
+  if (ast.root < 0) return {};
+  std::optional<HexFactor> one = choose_in(program, ast.root, {});
+  if (one) return {std::move(*one)};
+  // The pattern is one group (a sequence of one item), perhaps repeated or an alternation.
+  int32_t whole = ast.root;
+  while (ast.at(whole).type == NodeType::kConcat && ast.at(whole).children.size() == 1)
+    whole = ast.at(whole).children[0];
+  const Node& root = ast.at(whole);
+  if (root.type == NodeType::kRange && root.start >= 1 && root.end != INT_MAX) {
+    // `(X){n,m}`: every match begins with one X and n-1..m-1 more follow it.
+    Len x = length(ast, root.children[0]);
+    one = strong_in(program, root.children[0],
+                    {mul(x.min, root.start - 1), mul(x.max, root.end - 1)});
+    if (one) return {std::move(*one)};
+    return {};
+  }
+  if (root.type != NodeType::kAlt) return {};
+  // A pattern that is one alternation (`/(dmlsT1NY|RXZpbE9TW)/`) is one item spelled out.
+  one = choose_in(program, whole, {});
+  if (one) return {std::move(*one)};
+  // Otherwise each branch needs a factor of its own: every match contains one of them.
+  std::vector<int32_t> arms;
+  branches(ast, whole, arms);
+  if (arms.size() > kMaxExpansion) return {};
+  std::vector<HexFactor> out;
+  for (int32_t arm : arms) {
+    std::optional<HexFactor> f = strong_in(program, arm, {});
+    if (!f) return {};
+    out.push_back(std::move(*f));
+  }
+  return out;
 }
 
 }  // namespace harrier::compiler

@@ -26,7 +26,10 @@ struct HexFactor {
   FactorContext context;
 };
 
-std::optional<HexFactor> choose_hex_factor(const regex::Program& program);
+// The factors of a pattern, one of which every match contains: usually one; for a pattern
+// that is an alternation without a common factor, one per branch. Empty when some part of
+// the pattern has none (it stays in the regex database).
+std::vector<HexFactor> choose_hex_factors(const regex::Program& program);
 
 // The same factor for the pattern's wide form (every character followed by a zero byte).
 HexFactor widened(const HexFactor& factor);

@@ -122,6 +122,9 @@ struct Scanner::Impl {
   const compiler::Program* program = nullptr;
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
   HsStream literal_stream, regex_stream;  // reset after every target
+  // The strings the regex database can report, sorted: when none is needed for a file (they
+  // belong to a few rules with guards), the regex pass is skipped.
+  std::vector<uint32_t> regex_db_strings;
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
@@ -145,6 +148,16 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   impl_->scratch.reset(s);
   impl_->literal_stream = open_stream(p.literal_db.get());
   impl_->regex_stream = open_stream(p.regex_db.get());
+  auto& rx = impl_->regex_db_strings;
+  for (const compiler::RegexAtom& atom : p.regex_atoms)
+    if (!atom.pattern.expression.empty()) rx.push_back(atom.string);
+  for (const compiler::Literal& lit : p.literals) {
+    if (lit.bytes.empty() || lit.bytes[0] != '\0') continue;  // see compiler::kLiteralIdBase
+    for (const auto& f : lit.forms) rx.push_back(f.string);
+    for (const auto& u : lit.factors) rx.push_back(u.string);
+  }
+  std::sort(rx.begin(), rx.end());
+  rx.erase(std::unique(rx.begin(), rx.end()), rx.end());
   for (const auto& e : p.externals) impl_->externals.push_back(e.value);
   auto& st = impl_->state;
   st.program = &p;
@@ -248,7 +261,9 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
-  if (!data.empty() && any_needed) search(literal_stream != nullptr, regex_stream != nullptr, file);
+  bool regexes = regex_stream && std::any_of(regex_db_strings.begin(), regex_db_strings.end(),
+                                             [&](uint32_t k) { return st.string_needed[k] != 0; });
+  if (!data.empty() && any_needed) search(literal_stream != nullptr, regexes, file);
   scanner::resolve_matches(st);
   warnings = st.warnings;
 

@@ -149,6 +149,13 @@ TEST(Gates, AlternationFactor) {
   };
   EXPECT_EQ(literals("rule r { strings: $a = /(Base|Icon)URL=/ condition: $a }"),
             (std::vector<std::string>{"BaseURL=", "IconURL="}));
+  // A repeated group is found through its first repetition, an alternation of sequences
+  // through each branch, but only by rare factors (they have no context to check).
+  EXPECT_EQ(literals("rule r { strings: $a = /(parseInt\\(_0x[0-9a-f]{2}){3}/ condition: $a }"),
+            (std::vector<std::string>{"parseInt(_0x"}));
+  EXPECT_EQ(literals("rule r { strings: $a = /(evaluate\\s*\\(|assertion\\s*=)/ condition: $a }"),
+            (std::vector<std::string>{"assertion", "evaluate"}));
+  EXPECT_TRUE(literals("rule r { strings: $a = /(\\xC6\\x45.{2}){25}/ condition: $a }").empty());
   // An empty alternative adds nothing a literal could be searched for: the rest is chosen.
   EXPECT_EQ(literals("rule r { strings: $a = /(Base|)URL=/ condition: $a }"),
             (std::vector<std::string>{"URL="}));

@@ -12,22 +12,58 @@
 // see a half-written entry; a corrupt or incompatible entry is treated as a miss and
 // overwritten. Any failure of the cache falls back to compiling: the cache can make a run
 // faster, never wrong or failed.
+//
+// The cache is bounded: a hit marks its entry as recently used (its modification time), and
+// a store removes the least recently used entries while the directory holds more than
+// kMaxCacheBytes. Another run still reading a removed entry keeps its open file.
 #include "compiler/database_cache.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <vector>
 
 namespace harrier::compiler {
 namespace {
 
 constexpr char kMagic[] = "HARRIER-HSDB-3\n";  // 3: streaming mode
+constexpr uintmax_t kMaxCacheBytes = uintmax_t{512} << 20;
+
+// Removes the least recently used entries until the directory's entries fit the bound.
+void prune(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  struct Entry {
+    fs::file_time_type used;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".hsdb") continue;
+    std::error_code e1, e2;
+    uintmax_t size = it->file_size(e1);
+    fs::file_time_type used = it->last_write_time(e2);
+    if (e1 || e2) continue;
+    entries.push_back({used, size, it->path()});
+    total += size;
+  }
+  if (total <= kMaxCacheBytes) return;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const Entry& e : entries) {
+    if (total <= kMaxCacheBytes) break;
+    if (fs::remove(e.path, ec)) total -= e.size;
+  }
+}
 
 std::string hex(const unsigned char* p, size_t n) {
   static const char kHex[] = "0123456789abcdef";
@@ -148,6 +184,9 @@ bool load_databases(const std::string& dir, const std::string& key, Program& pro
   }
   program.literal_db = std::move(literal_db);
   program.regex_db = std::move(regex_db);
+  std::error_code ec;  // recently used: pruning keeps it
+  std::filesystem::last_write_time(dir + "/" + key + ".hsdb",
+                                   std::filesystem::file_time_type::clock::now(), ec);
   return true;
 }
 
@@ -176,6 +215,7 @@ void store_databases(const std::string& dir, const std::string& key, const Progr
   }
   std::filesystem::rename(tmp, dir + "/" + key + ".hsdb", ec);
   if (ec) std::filesystem::remove(tmp, ec);
+  prune(dir);
 }
 
 }  // namespace harrier::compiler

@@ -3,9 +3,9 @@
 // A signal handler may only touch lock-free atomics, which would have to be global. Instead
 // the monitor blocks both signals in the calling thread before any worker exists (threads
 // inherit the mask, so no worker is ever interrupted mid-write) and a dedicated thread
-// collects them with sigtimedwait(). That thread runs ordinary code: it can take locks,
+// collects them through a signalfd. That thread runs ordinary code: it can take locks,
 // close the Console, wake queues. It wakes every `tick` as well, which is what drives the
-// progress line, so one thread serves both.
+// progress line, so one thread serves both; the destructor wakes it at once.
 //
 // Construct it first, before any other thread of the command; destroy it last.
 #pragma once
@@ -40,6 +40,8 @@ class SignalMonitor {
   std::chrono::milliseconds tick_;
   sigset_t watched_;
   sigset_t previous_mask_;
+  int signal_fd_ = -1;
+  int wake_fd_ = -1;  // written by the destructor
   std::atomic<bool> done_{false};
   std::thread thread_;
 };

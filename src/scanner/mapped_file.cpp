@@ -12,7 +12,7 @@ namespace harrier::scanner {
 namespace {
 constexpr size_t kReadThreshold = 64 * 1024;  // without a ReadBuffer: below this, read()
 // Larger files are mapped and scanned in chunks: a scanner's buffer stays this small.
-constexpr size_t kMaxBufferedFile = size_t{16} << 20;
+constexpr size_t kMaxBufferedFile = size_t{8} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // read() until `size` bytes or end of file; returns the count, or -1 on an error.

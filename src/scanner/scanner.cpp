@@ -30,7 +30,7 @@ constexpr size_t kMaxMatchData = 512;  // YARA's YR_CONFIG_MAX_MATCH_DATA defaul
 // Both databases are streaming-mode: a target is fed to them kScanChunk bytes at a time, so
 // that the pages of a large mapped file can be dropped behind the scan (MappedFile::release)
 // and the two passes read each chunk while it is still in the CPU cache.
-constexpr size_t kScanChunk = size_t{8} << 20;
+constexpr size_t kScanChunk = size_t{4} << 20;
 
 struct HsScratchDeleter {
   void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }

@@ -261,6 +261,10 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
+  if ((p.literal_db && !literal_stream) || (p.regex_db && !regex_stream)) {
+    last_error = "could not open a Vectorscan stream (out of memory?)";
+    return ScanStatus::kError;
+  }
   bool regexes = regex_stream && std::any_of(regex_db_strings.begin(), regex_db_strings.end(),
                                              [&](uint32_t k) { return st.string_needed[k] != 0; });
   if (!data.empty() && any_needed) search(literal_stream != nullptr, regexes, file);

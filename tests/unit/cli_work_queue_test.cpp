@@ -32,6 +32,17 @@ TEST(CliWorkQueue, DeliversEverythingOnceAcrossThreads) {
   EXPECT_EQ(sum, 500500);
 }
 
+TEST(CliWorkQueue, OrderedQueueHandsOutTheFirstInOrder) {
+  // Largest first, as the scan pool orders files; arrival order among equals is not promised.
+  WorkQueue<int> queue(8, [](const int& a, const int& b) { return a > b; });
+  std::stop_source stop;
+  for (int v : {3, 9, 1, 7, 5}) ASSERT_TRUE(queue.push(v, stop.get_token()));
+  queue.close();
+  std::vector<int> out;
+  while (auto item = queue.pop(stop.get_token())) out.push_back(*item);
+  EXPECT_EQ(out, (std::vector<int>{9, 7, 5, 3, 1}));
+}
+
 TEST(CliWorkQueue, StopWakesABlockedProducerAndConsumer) {
   WorkQueue<int> full(1);
   WorkQueue<int> empty(1);

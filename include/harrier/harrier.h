@@ -99,8 +99,9 @@ class Rules {
   // Warnings issued while compiling (slow strings and the like).
   const std::vector<Diagnostic>& warnings() const;
 
-  // Compiled rules round-trip through a file (`harrier compile -o`, `harrier scan -C`),
-  // Vectorscan databases included. save needs rules built with set_keep_sources(true).
+  // Compiled rules round-trip through a file (`harrier compile -o`, `harrier scan -C`):
+  // the file holds the sources, and load compiles them again (the Vectorscan databases come
+  // from the on-disk cache when present). save needs rules built with set_keep_sources(true).
   // load returns null with *error set on a bad file.
   bool save(const std::string& path, std::string* error) const;
   static std::shared_ptr<const Rules> load(const std::string& path, std::string* error);

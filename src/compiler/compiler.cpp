@@ -502,6 +502,7 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
     }
     compiler::store_databases(cache_dir, key, program);
   }
+  program.regex_db_strings = compiler::regex_database_strings(program);
   for (const auto& d : diags)
     if (d.severity == Diagnostic::Severity::kWarning) impl->warnings.push_back(d);
   return std::make_shared<const Rules>(std::move(impl));

@@ -13,14 +13,11 @@
 // correctness never depends on Vectorscan accepting a pattern.
 #include "compiler/database.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace harrier::compiler {
 namespace {
-
-bool starts_with_nul(const Literal& lit) {
-  return !lit.bytes.empty() && lit.bytes[0] == '\0';
-}
 
 std::string escaped(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";
@@ -39,7 +36,7 @@ bool compile_literals(Program& program, std::string* error) {
   std::vector<unsigned> flags, ids;
   for (size_t i = 0; i < program.literals.size(); ++i) {
     const Literal& lit = program.literals[i];
-    if (starts_with_nul(lit)) continue;
+    if (in_regex_database(lit)) continue;
     exprs.push_back(lit.bytes.data());
     lens.push_back(lit.bytes.size());
     flags.push_back(lit.caseless ? HS_FLAG_CASELESS : 0);
@@ -64,7 +61,7 @@ bool compile_regexes(Program& program, std::string* error) {
   std::vector<unsigned> nul_ids;
   for (size_t i = 0; i < program.literals.size(); ++i) {
     const Literal& lit = program.literals[i];
-    if (!starts_with_nul(lit)) continue;
+    if (!in_regex_database(lit)) continue;
     nul_literals.emplace_back(escaped(lit.bytes), lit.caseless ? HS_FLAG_CASELESS : 0u);
     nul_ids.push_back(kLiteralIdBase + static_cast<unsigned>(i));
   }
@@ -110,6 +107,20 @@ bool compile_regexes(Program& program, std::string* error) {
 }
 
 }  // namespace
+
+std::vector<uint32_t> regex_database_strings(const Program& program) {
+  std::vector<uint32_t> out;
+  for (const RegexAtom& atom : program.regex_atoms)
+    if (!atom.pattern.expression.empty()) out.push_back(atom.string);
+  for (const Literal& lit : program.literals) {
+    if (!in_regex_database(lit)) continue;
+    for (const LiteralForm& f : lit.forms) out.push_back(f.string);
+    for (const FactorUse& u : lit.factors) out.push_back(u.string);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 bool build_databases(Program& program, std::string* error) {
   return compile_literals(program, error) && compile_regexes(program, error);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "compiler/program.h"
 
@@ -12,5 +13,10 @@ namespace harrier::compiler {
 // that, marked for verification at every offset (RegexAtom::pattern.exact = false with an
 // empty expression). Returns false with *error set only on an unexpected library failure.
 bool build_databases(Program& program, std::string* error);
+
+// The strings the regex database of `program` can report (its expressions, and the literals
+// it searches), sorted; call once the databases are built or loaded, as a pattern Vectorscan
+// refused has no expression.
+std::vector<uint32_t> regex_database_strings(const Program& program);
 
 }  // namespace harrier::compiler

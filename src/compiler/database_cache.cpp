@@ -17,6 +17,7 @@
 // a store removes the least recently used entries while the directory holds more than
 // kMaxCacheBytes. Another run still reading a removed entry keeps its open file.
 #include "compiler/database_cache.h"
+#include "rules/source.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -27,7 +28,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <vector>
 
 namespace harrier::compiler {
@@ -154,12 +154,9 @@ std::string database_cache_key(const Program& program) {
 
 bool load_databases(const std::string& dir, const std::string& key, Program& program) {
   if (dir.empty()) return false;
-  std::ifstream in(dir + "/" + key + ".hsdb", std::ios::binary);
-  if (!in) return false;
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string data = buf.str();
-  std::string_view view = data;
+  std::optional<std::string> data = rules::read_file(dir + "/" + key + ".hsdb");
+  if (!data) return false;
+  std::string_view view = *data;
   if (view.substr(0, sizeof kMagic - 1) != std::string_view(kMagic, sizeof kMagic - 1))
     return false;
   view.remove_prefix(sizeof kMagic - 1);

@@ -165,10 +165,6 @@ bool has_assertion(const Ast& ast, int32_t i) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // _yr_re_node_has_unbounded_quantifier_for_dot: the node itself, or (through concatenations
 // only) any of its children.
 bool unbounded_dot(const Ast& ast, int32_t i) {
@@ -264,10 +260,6 @@ bool spell(const Ast& ast, int32_t i, bool nocase, bool dotall, std::vector<std:
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The factor of the sequence `node` (its children, or the node alone when it is not a
 // concatenation), every match of which is followed by `rest` more bytes. The context is
 // taken only for the pattern's own top-level sequence, which factor_context walks.
@@ -301,32 +293,26 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
   std::vector<double> item_bits(kids.size(), 0);
   std::vector<bool> single(kids.size(), false);  // one character
   for (size_t k = 0; k < kids.size(); ++k) {
-    const Node& n = ast.at(kids[k]);
-    if (n.type == NodeType::kLiteral) {
-      spelled[k] = {std::string(1, static_cast<char>(n.value))};
-      item_bits[k] = byte_bits({n.value});
-      single[k] = true;
-    } else if (!impl.nocase && regex::internal::is_char_node(n.type)) {
-      std::vector<uint8_t> set;
-      for (int c = 0; c < 256 && set.size() <= kMaxExpansion; ++c)
-        if (regex::internal::char_node_matches(ast, n, static_cast<uint8_t>(c), false, impl.dotall))
-          set.push_back(static_cast<uint8_t>(c));
-      if (set.size() > kMaxExpansion) continue;
-      for (uint8_t c : set) spelled[k].push_back(std::string(1, static_cast<char>(c)));
-      item_bits[k] = byte_bits(set);
-      single[k] = true;
-    } else if (n.type == NodeType::kAlt) {
-      std::vector<std::string> strings;
-      if (!spell(ast, kids[k], impl.nocase, impl.dotall, strings)) continue;
-      double weakest = 1e9;
-      for (const std::string& str : strings) {
-        double b = 0;
-        for (char c : str) b += byte_bits({static_cast<uint8_t>(c)});
-        weakest = std::min(weakest, b);
-      }
-      item_bits[k] = weakest - std::log2(static_cast<double>(strings.size()));
-      spelled[k] = std::move(strings);
+    const NodeType type = ast.at(kids[k]).type;
+    single[k] = type == NodeType::kLiteral || regex::internal::is_char_node(type);
+    if (!single[k] && type != NodeType::kAlt) continue;
+    if (!spell(ast, kids[k], impl.nocase, impl.dotall, spelled[k])) {
+      spelled[k].clear();
+      continue;
     }
+    if (single[k]) {
+      std::vector<uint8_t> set;
+      for (const std::string& c : spelled[k]) set.push_back(static_cast<uint8_t>(c[0]));
+      item_bits[k] = byte_bits(set);
+      continue;
+    }
+    double weakest = 1e9;
+    for (const std::string& str : spelled[k]) {
+      double b = 0;
+      for (char c : str) b += byte_bits({static_cast<uint8_t>(c)});
+      weakest = std::min(weakest, b);
+    }
+    item_bits[k] = weakest - std::log2(static_cast<double>(spelled[k].size()));
   }
 
   // Every window [i, j) of spelled items with a bounded side: the factor is the one
@@ -440,8 +426,7 @@ std::vector<HexFactor> choose_hex_factors(const regex::Program& program) {
     Len x = length(ast, root.children[0]);
     one = strong_in(program, root.children[0],
                     {mul(x.min, root.start - 1), mul(x.max, root.end - 1)});
-    if (one) return {std::move(*one)};
-    return {};
+    return one ? std::vector<HexFactor>{std::move(*one)} : std::vector<HexFactor>{};
   }
   if (root.type != NodeType::kAlt) return {};
   // A pattern that is one alternation (`/(dmlsT1NY|RXZpbE9TW)/`) is one item spelled out.

@@ -94,6 +94,11 @@ struct Literal {
 // under ids from kLiteralIdBase up, and their hits handled as literal hits.
 inline constexpr unsigned kLiteralIdBase = 0x80000000u;
 
+// Whether `lit` is searched by the regex database (see kLiteralIdBase).
+inline bool in_regex_database(const Literal& lit) {
+  return !lit.bytes.empty() && lit.bytes[0] == '\0';
+}
+
 // A Vectorscan expression of one hex string or regex; id in the regex database = index.
 struct RegexAtom {
   uint32_t string = 0;
@@ -167,6 +172,9 @@ struct Program {
   std::vector<uint32_t> gate_guards;      // indices into guards
   std::vector<uint32_t> trigger_strings;  // string indices
 
+  // The strings the regex database can report, sorted (database.h, regex_database_strings):
+  // a file that needs none of them skips the regex pass.
+  std::vector<uint32_t> regex_db_strings;
   HsDatabase literal_db;  // null when there are no literals
   HsDatabase regex_db;    // null when there are no hex strings or regexes
 

@@ -8,11 +8,11 @@
 // never a crash.
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "compiler/compiler_impl.h"
 #include "compiler/program.h"
 #include "harrier/harrier.h"
+#include "rules/source.h"
 
 namespace harrier {
 namespace {
@@ -112,16 +112,14 @@ bool Rules::save(const std::string& path, std::string* error) const {
 }
 
 std::shared_ptr<const Rules> Rules::load(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Read once into place: the file holds every source text, and each copy of it counts at
+  // the peak of the compile that follows.
+  std::optional<std::string> file = rules::read_file(path);
+  if (!file) {
     *error = "could not open file \"" + path + "\"";
     return nullptr;
   }
-  // The buffer is moved out, not copied: the file holds every source text, and each copy
-  // of it counts at the peak of the compile that follows.
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string data = std::move(buf).str();
+  std::string data = std::move(*file);
   Reader r(data);
   uint32_t version = 0, n = 0;
   if (!r.skip(kMagic) || !r.u32(version)) {

@@ -43,9 +43,7 @@
 #include <cstddef>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -91,12 +89,7 @@ std::optional<std::string> read_whole_file(const std::string& path) {
   // yara's default include callback refuses anything but regular files (directories,
   // FIFOs that would block, ...).
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(buffer).str();
+  return read_file(path);
 }
 
 std::string normalized(const std::string& path) {

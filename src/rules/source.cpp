@@ -1,9 +1,30 @@
-// Line arithmetic for diagnostics; see source.h.
+// Reading files and line arithmetic for diagnostics; see source.h.
 #include "rules/source.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace harrier::rules {
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  std::streamoff size = in.tellg();
+  if (size < 0) {  // not seekable: read it as a stream
+    in.clear();
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return std::move(buffer).str();
+  }
+  in.seekg(0);
+  std::string out(static_cast<size_t>(size), '\0');
+  in.read(out.data(), size);
+  if (in.bad()) return std::nullopt;
+  out.resize(static_cast<size_t>(in.gcount()));  // it shrank: what was there
+  return out;
+}
 
 uint32_t SourceSet::line_at(uint32_t index, uint32_t offset) const {
   const std::string& text = files_[index].text;

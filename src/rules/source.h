@@ -7,12 +7,18 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rules/ast.h"
 
 namespace harrier::rules {
+
+// The whole content of a file in one string, read into its final place (no stream copies:
+// compiled-rules and database-cache files are megabytes); nothing when it cannot be opened
+// or read.
+std::optional<std::string> read_file(const std::string& path);
 
 struct SourceFile {
   std::string name;  // the path as given (or "<string>"), used in messages

@@ -15,6 +15,10 @@ constexpr size_t kReadThreshold = 64 * 1024;  // without a ReadBuffer: below thi
 constexpr size_t kMaxBufferedFile = size_t{8} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
+size_t page_size() {
+  return static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
 // read() until `size` bytes or end of file; returns the count, or -1 on an error.
 ssize_t read_all(int fd, uint8_t* out, size_t size) {
   size_t got = 0;
@@ -37,7 +41,8 @@ uint8_t* ReadBuffer::reserve(size_t size) {
   if (data_) munmap(data_, capacity_);
   data_ = nullptr;
   capacity_ = 0;
-  size_t cap = std::max(size, kHugePage * 8);
+  // Sized for the largest file ever read into it, so it is mapped once per scanner.
+  size_t cap = std::max(size, kMaxBufferedFile);
   cap = (cap + kHugePage - 1) & ~(kHugePage - 1);
   void* p = mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
@@ -53,16 +58,14 @@ MappedFile::~MappedFile() {
 
 void MappedFile::prefetch(size_t offset, size_t length) {
   if (!map_ || offset >= size_) return;
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t begin = offset & ~(page - 1);
+  size_t begin = offset & ~(page_size() - 1);
   length = std::min(length, size_ - offset) + (offset - begin);
   madvise(static_cast<uint8_t*>(map_) + begin, length, MADV_POPULATE_READ);  // best effort
 }
 
 void MappedFile::release(size_t end) {
   if (!map_) return;
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  end = std::min(end, size_) & ~(page - 1);
+  end = std::min(end, size_) & ~(page_size() - 1);
   if (end <= released_) return;
   madvise(static_cast<uint8_t*>(map_) + released_, end - released_, MADV_DONTNEED);
   released_ = end;

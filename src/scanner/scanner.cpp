@@ -122,9 +122,6 @@ struct Scanner::Impl {
   const compiler::Program* program = nullptr;
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
   HsStream literal_stream, regex_stream;  // reset after every target
-  // The strings the regex database can report, sorted: when none is needed for a file (they
-  // belong to a few rules with guards), the regex pass is skipped.
-  std::vector<uint32_t> regex_db_strings;
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
@@ -148,16 +145,6 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   impl_->scratch.reset(s);
   impl_->literal_stream = open_stream(p.literal_db.get());
   impl_->regex_stream = open_stream(p.regex_db.get());
-  auto& rx = impl_->regex_db_strings;
-  for (const compiler::RegexAtom& atom : p.regex_atoms)
-    if (!atom.pattern.expression.empty()) rx.push_back(atom.string);
-  for (const compiler::Literal& lit : p.literals) {
-    if (lit.bytes.empty() || lit.bytes[0] != '\0') continue;  // see compiler::kLiteralIdBase
-    for (const auto& f : lit.forms) rx.push_back(f.string);
-    for (const auto& u : lit.factors) rx.push_back(u.string);
-  }
-  std::sort(rx.begin(), rx.end());
-  rx.erase(std::unique(rx.begin(), rx.end()), rx.end());
   for (const auto& e : p.externals) impl_->externals.push_back(e.value);
   auto& st = impl_->state;
   st.program = &p;
@@ -243,7 +230,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     }
   }
 
-  // Vectorscan takes at most 4 GiB - 1 per call.
+  // Targets stay below 4 GiB, as when each was one Vectorscan block (its limit per call).
   if (data.size() > 0xFFFFFFFFull) {
     last_error = "file too large for a single scan block";
     return ScanStatus::kError;
@@ -265,7 +252,9 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     last_error = "could not open a Vectorscan stream (out of memory?)";
     return ScanStatus::kError;
   }
-  bool regexes = regex_stream && std::any_of(regex_db_strings.begin(), regex_db_strings.end(),
+  // The few strings left in the regex database belong to rules with guards: a file that
+  // needs none of them skips its pass.
+  bool regexes = regex_stream && std::any_of(p.regex_db_strings.begin(), p.regex_db_strings.end(),
                                              [&](uint32_t k) { return st.string_needed[k] != 0; });
   if (!data.empty() && any_needed) search(literal_stream != nullptr, regexes, file);
   scanner::resolve_matches(st);

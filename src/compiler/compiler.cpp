@@ -363,18 +363,22 @@ void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
     if (s.kind == rules::StringKind::kText) {
       auto forms = compiler::expand_text_string(s.text, s.mods);
       for (size_t p = 0; p < forms.size(); ++p) {
+        bool alone = std::none_of(forms.begin(), forms.end(), [&](const compiler::TextForm& o) {
+          return &o != &forms[p] && compiler::may_share_start(o, forms[p]);
+        });
         compiler::LiteralForm f{si,
                                 static_cast<uint32_t>(forms[p].bytes.size()),
                                 static_cast<uint8_t>(std::min<size_t>(p, 255)),
                                 forms[p].xor_key,
                                 forms[p].wide,
+                                s.mods.fullword && alone,
                                 {}};
         add_literal(forms[p].bytes, forms[p].caseless, f);
       }
       continue;
     }
     if (auto lit = s.program->literal(); lit && s.kind == rules::StringKind::kHex) {
-      add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false, {}});
+      add_literal(*lit, false, {si, static_cast<uint32_t>(lit->size()), 0, 0, false, false, {}});
       continue;
     }
     compiler::CompiledPattern& cp = *patterns[si];
@@ -492,17 +496,12 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   lowered = PatternSlots();
   release_free_memory();
   compiler::build_gates(program);
-  std::string cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
-  std::string key = compiler::database_cache_key(program);
-  if (!compiler::load_databases(cache_dir, key, program)) {
-    std::string db_error;
-    if (!compiler::build_databases(program, &db_error)) {
-      error({}, "", db_error);
-      return nullptr;
-    }
-    compiler::store_databases(cache_dir, key, program);
+  program.cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
+  std::string db_error;
+  if (!compiler::build_databases(program, &db_error)) {
+    error({}, "", db_error);
+    return nullptr;
   }
-  program.regex_db_strings = compiler::regex_database_strings(program);
   for (const auto& d : diags)
     if (d.severity == Diagnostic::Severity::kWarning) impl->warnings.push_back(d);
   return std::make_shared<const Rules>(std::move(impl));

@@ -1,17 +1,22 @@
 // Building the Vectorscan databases.
 //
-// Two databases, as the Vectorscan documentation advises for mixed workloads, both in
+// Two kinds of database, as the Vectorscan documentation advises for mixed workloads, all in
 // streaming mode so that a large file is scanned a few megabytes at a time (its pages can
 // leave memory behind the scan) at the speed of block mode:
-// every literal form of every text string (and every hex string that is a plain byte
-// sequence) in one hs_compile_lit_multi database, whose hits are exact matches; and every
-// other hex string and regex in one hs_compile_multi database, whose hits are candidate
-// end offsets for the verifier.
+// the literal forms of text strings (and hex strings that are plain byte sequences, and
+// the factors of the others) in hs_compile_lit_multi databases, whose hits are exact
+// matches, one per file profile holding the literals a file of that profile can need
+// (file_profile.h), each built the first time such a file is scanned; and every other hex
+// string and regex in one hs_compile_multi database, built with the rules, whose hits are
+// candidate end offsets for the verifier.
 //
 // A multi-pattern compile fails as a whole when one expression is rejected, naming it. We
 // then degrade just that expression (exact -> PREFILTER -> verify everywhere) and retry;
 // correctness never depends on Vectorscan accepting a pattern.
 #include "compiler/database.h"
+
+#include "compiler/database_cache.h"
+#include "compiler/file_profile.h"
 
 #include <algorithm>
 #include <vector>
@@ -30,19 +35,18 @@ std::string escaped(std::string_view bytes) {
   return out;
 }
 
-bool compile_literals(Program& program, std::string* error) {
+HsDatabase compile_literals(const Program& program, const std::vector<uint32_t>& ids,
+                            std::string* error) {
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
-  std::vector<unsigned> flags, ids;
-  for (size_t i = 0; i < program.literals.size(); ++i) {
-    const Literal& lit = program.literals[i];
-    if (in_regex_database(lit)) continue;
+  std::vector<unsigned> flags;
+  for (uint32_t id : ids) {
+    const Literal& lit = program.literals[id];
     exprs.push_back(lit.bytes.data());
     lens.push_back(lit.bytes.size());
     flags.push_back(lit.caseless ? HS_FLAG_CASELESS : 0);
-    ids.push_back(static_cast<unsigned>(i));
   }
-  if (exprs.empty()) return true;
+  if (exprs.empty()) return nullptr;
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
@@ -50,10 +54,9 @@ bool compile_literals(Program& program, std::string* error) {
                            &err) != HS_SUCCESS) {
     *error = std::string("vectorscan: ") + (err ? err->message : "literal compile failed");
     hs_free_compile_error(err);
-    return false;
+    return nullptr;
   }
-  program.literal_db.reset(db);
-  return true;
+  return HsDatabase(db);
 }
 
 bool compile_regexes(Program& program, std::string* error) {
@@ -123,7 +126,29 @@ std::vector<uint32_t> regex_database_strings(const Program& program) {
 }
 
 bool build_databases(Program& program, std::string* error) {
-  return compile_literals(program, error) && compile_regexes(program, error);
+  program.literal_dbs = std::make_unique<LiteralDatabase[]>(kProfileCount);
+  std::string key = regex_database_key(program);
+  if (!load_regex_database(program.cache_dir, key, program)) {
+    if (!compile_regexes(program, error)) return false;
+    store_regex_database(program.cache_dir, key, program);
+  }
+  program.regex_db_strings = regex_database_strings(program);
+  return true;
+}
+
+const hs_database_t* literal_database(const Program& program, size_t profile, std::string* error) {
+  LiteralDatabase& slot = program.literal_dbs[profile];
+  std::call_once(slot.built, [&] {
+    std::vector<uint32_t> ids = profile_literals(program, profile);
+    if (ids.empty()) return;
+    std::string key = literal_database_key(program, ids);
+    slot.db = load_literal_database(program.cache_dir, key);
+    if (slot.db) return;
+    slot.db = compile_literals(program, ids, &slot.error);
+    if (slot.db) store_literal_database(program.cache_dir, key, slot.db.get());
+  });
+  if (!slot.error.empty()) *error = slot.error;
+  return slot.db.get();
 }
 
 }  // namespace harrier::compiler

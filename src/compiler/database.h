@@ -8,11 +8,17 @@
 
 namespace harrier::compiler {
 
-// Compiles program.literals into program.literal_db and program.regex_atoms into
-// program.regex_db. Patterns Vectorscan rejects are retried as prefilters and, failing
-// that, marked for verification at every offset (RegexAtom::pattern.exact = false with an
-// empty expression). Returns false with *error set only on an unexpected library failure.
+// Compiles program.regex_atoms (and the literals in_regex_database) into program.regex_db,
+// or reads it from the cache. Patterns Vectorscan rejects are retried as prefilters and,
+// failing that, marked for verification at every offset (RegexAtom::pattern.exact = false
+// with an empty expression). Also prepares the literal databases, which are built on first
+// use. Returns false with *error set only on an unexpected library failure.
 bool build_databases(Program& program, std::string* error);
+
+// The literal database of file profile `profile` (file_profile.h), built or read from the
+// cache on the first call for the profile; thread-safe. Null with *error empty when the
+// profile needs no literal; null with *error set when it could not be built.
+const hs_database_t* literal_database(const Program& program, size_t profile, std::string* error);
 
 // The strings the regex database of `program` can report (its expressions, and the literals
 // it searches), sorted; call once the databases are built or loaded, as a pattern Vectorscan

@@ -1,11 +1,12 @@
 // A content-keyed on-disk cache of compiled Vectorscan databases.
 //
 // Compiling thousands of hex strings into a Vectorscan database takes seconds, parsing the
-// rules that produced them milliseconds; so only the databases are cached. The key is the
-// SHA-256 of everything the databases are built from (each literal with its flags, each
-// expression with its flags) plus the Vectorscan version and the cache format, so a
-// different rule set, a different pattern translation or a different library can never
-// read a stale entry. The directory is $HARRIER_CACHE_DIR, else $XDG_CACHE_HOME/harrier,
+// rules that produced them milliseconds; so only the databases are cached, one entry per
+// database: the regex database, and each file profile's literal database (file_profile.h).
+// The key is the SHA-256 of everything a database is built from (each literal with its id
+// and flags, each expression with its flags) plus the Vectorscan version and the cache
+// format, so a different rule set, a different pattern translation or a different library
+// can never read a stale entry. The directory is $HARRIER_CACHE_DIR, else $XDG_CACHE_HOME/harrier,
 // else ~/.cache/harrier.
 //
 // Entries are written to a temporary file and renamed into place, so concurrent runs never
@@ -33,7 +34,7 @@
 namespace harrier::compiler {
 namespace {
 
-constexpr char kMagic[] = "HARRIER-HSDB-3\n";  // 3: streaming mode
+constexpr char kMagic[] = "HARRIER-HSDB-4\n";  // 4: one database per entry
 constexpr uintmax_t kMaxCacheBytes = uintmax_t{512} << 20;
 
 // Removes the least recently used entries until the directory's entries fit the bound.
@@ -86,14 +87,14 @@ bool get_u64(std::string_view& in, uint64_t& v) {
   return true;
 }
 
-bool put_db(std::string& out, const HsDatabase& db) {
+bool put_db(std::string& out, const hs_database_t* db) {
   if (!db) {
     put_u64(out, 0);
     return true;
   }
   char* bytes = nullptr;
   size_t length = 0;
-  if (hs_serialize_database(db.get(), &bytes, &length) != HS_SUCCESS) return false;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return false;
   put_u64(out, length);
   out.append(bytes, length);
   std::free(bytes);
@@ -114,37 +115,18 @@ bool get_db(std::string_view& in, HsDatabase& db) {
   return true;
 }
 
-}  // namespace
-
-std::string database_cache_dir() {
-  if (const char* dir = std::getenv("HARRIER_CACHE_DIR"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/harrier";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/harrier";
-  return {};
-}
-
-std::string database_cache_key(const Program& program) {
+// A digest of everything a database is built from, `feed` adding that part.
+template <typename Feed>
+std::string digest_key(char kind, Feed&& feed_content) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   auto feed = [&](const void* p, size_t n) { EVP_DigestUpdate(ctx, p, n); };
-  auto feed_u64 = [&](uint64_t v) { feed(&v, sizeof v); };
   feed(kMagic, sizeof kMagic);
+  feed(&kind, 1);
   const char* version = hs_version();
   feed(version, std::strlen(version));
-  feed_u64(program.literals.size());
-  for (const Literal& lit : program.literals) {
-    feed_u64(lit.bytes.size());
-    feed(lit.bytes.data(), lit.bytes.size());
-    feed_u64(lit.caseless);
-  }
-  feed_u64(program.regex_atoms.size());
-  for (const RegexAtom& atom : program.regex_atoms) {
-    feed_u64(atom.pattern.expression.size());
-    feed(atom.pattern.expression.data(), atom.pattern.expression.size());
-    feed_u64(atom.pattern.flags);
-  }
+  feed_content([&](const void* p, size_t n) { feed(p, n); },
+               [&](uint64_t v) { feed(&v, sizeof v); });
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest, &length);
@@ -152,7 +134,9 @@ std::string database_cache_key(const Program& program) {
   return hex(digest, length);
 }
 
-bool load_databases(const std::string& dir, const std::string& key, Program& program) {
+// An entry: the magic, per-atom states (empty for a literal database), one database.
+bool read_entry(const std::string& dir, const std::string& key, std::vector<uint64_t>& states,
+                HsDatabase& db) {
   if (dir.empty()) return false;
   std::optional<std::string> data = rules::read_file(dir + "/" + key + ".hsdb");
   if (!data) return false;
@@ -160,43 +144,25 @@ bool load_databases(const std::string& dir, const std::string& key, Program& pro
   if (view.substr(0, sizeof kMagic - 1) != std::string_view(kMagic, sizeof kMagic - 1))
     return false;
   view.remove_prefix(sizeof kMagic - 1);
-  // The degradations the compile applied (exact -> prefilter -> everywhere), per atom.
   uint64_t count;
-  if (!get_u64(view, count) || count != program.regex_atoms.size()) return false;
-  std::vector<uint64_t> states(count);
+  if (!get_u64(view, count) || count > view.size() / 8) return false;
+  states.resize(count);
   for (auto& s : states)
     if (!get_u64(view, s)) return false;
-  HsDatabase literal_db, regex_db;
-  if (!get_db(view, literal_db) || !get_db(view, regex_db) || !view.empty()) return false;
-  for (size_t i = 0; i < count; ++i) {
-    regex::HsPattern& p = program.regex_atoms[i].pattern;
-    if (states[i] & 1) {
-      p.flags |= HS_FLAG_PREFILTER;
-      p.exact = false;
-    }
-    if (states[i] & 2) {
-      p.expression.clear();
-      p.exact = false;
-    }
-  }
-  program.literal_db = std::move(literal_db);
-  program.regex_db = std::move(regex_db);
+  if (!get_db(view, db) || !view.empty()) return false;
   std::error_code ec;  // recently used: pruning keeps it
   std::filesystem::last_write_time(dir + "/" + key + ".hsdb",
                                    std::filesystem::file_time_type::clock::now(), ec);
   return true;
 }
 
-void store_databases(const std::string& dir, const std::string& key, const Program& program) {
+void write_entry(const std::string& dir, const std::string& key,
+                 const std::vector<uint64_t>& states, const hs_database_t* db) {
   if (dir.empty()) return;
   std::string out = kMagic;
-  put_u64(out, program.regex_atoms.size());
-  for (const RegexAtom& atom : program.regex_atoms) {
-    uint64_t state = ((atom.pattern.flags & HS_FLAG_PREFILTER) ? 1 : 0) |
-                     (atom.pattern.expression.empty() ? 2 : 0);
-    put_u64(out, state);
-  }
-  if (!put_db(out, program.literal_db) || !put_db(out, program.regex_db)) return;
+  put_u64(out, states.size());
+  for (uint64_t s : states) put_u64(out, s);
+  if (!put_db(out, db)) return;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::random_device rd;
@@ -213,6 +179,89 @@ void store_databases(const std::string& dir, const std::string& key, const Progr
   std::filesystem::rename(tmp, dir + "/" + key + ".hsdb", ec);
   if (ec) std::filesystem::remove(tmp, ec);
   prune(dir);
+}
+
+}  // namespace
+
+std::string database_cache_dir() {
+  if (const char* dir = std::getenv("HARRIER_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/harrier";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/harrier";
+  return {};
+}
+
+std::string regex_database_key(const Program& program) {
+  return digest_key('r', [&](auto feed, auto feed_u64) {
+    for (size_t i = 0; i < program.literals.size(); ++i) {
+      const Literal& lit = program.literals[i];
+      if (!in_regex_database(lit)) continue;
+      feed_u64(i);
+      feed_u64(lit.bytes.size());
+      feed(lit.bytes.data(), lit.bytes.size());
+      feed_u64(lit.caseless);
+    }
+    feed_u64(program.regex_atoms.size());
+    for (const RegexAtom& atom : program.regex_atoms) {
+      feed_u64(atom.pattern.expression.size());
+      feed(atom.pattern.expression.data(), atom.pattern.expression.size());
+      feed_u64(atom.pattern.flags);
+    }
+  });
+}
+
+std::string literal_database_key(const Program& program, const std::vector<uint32_t>& ids) {
+  return digest_key('l', [&](auto feed, auto feed_u64) {
+    for (uint32_t id : ids) {
+      const Literal& lit = program.literals[id];
+      feed_u64(id);
+      feed_u64(lit.bytes.size());
+      feed(lit.bytes.data(), lit.bytes.size());
+      feed_u64(lit.caseless);
+    }
+  });
+}
+
+bool load_regex_database(const std::string& dir, const std::string& key, Program& program) {
+  std::vector<uint64_t> states;
+  HsDatabase db;
+  if (!read_entry(dir, key, states, db) || states.size() != program.regex_atoms.size())
+    return false;
+  // The degradations the compile applied (exact -> prefilter -> everywhere), per atom.
+  for (size_t i = 0; i < states.size(); ++i) {
+    regex::HsPattern& p = program.regex_atoms[i].pattern;
+    if (states[i] & 1) {
+      p.flags |= HS_FLAG_PREFILTER;
+      p.exact = false;
+    }
+    if (states[i] & 2) {
+      p.expression.clear();
+      p.exact = false;
+    }
+  }
+  program.regex_db = std::move(db);
+  return true;
+}
+
+void store_regex_database(const std::string& dir, const std::string& key, const Program& program) {
+  std::vector<uint64_t> states;
+  for (const RegexAtom& atom : program.regex_atoms)
+    states.push_back(((atom.pattern.flags & HS_FLAG_PREFILTER) ? 1 : 0) |
+                     (atom.pattern.expression.empty() ? 2 : 0));
+  write_entry(dir, key, states, program.regex_db.get());
+}
+
+HsDatabase load_literal_database(const std::string& dir, const std::string& key) {
+  std::vector<uint64_t> states;
+  HsDatabase db;
+  if (!read_entry(dir, key, states, db) || !states.empty()) return nullptr;
+  return db;
+}
+
+void store_literal_database(const std::string& dir, const std::string& key,
+                            const hs_database_t* db) {
+  write_entry(dir, key, {}, db);
 }
 
 }  // namespace harrier::compiler

@@ -1,7 +1,9 @@
 // The on-disk cache of compiled Vectorscan databases (see database_cache.cpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/program.h"
 
@@ -9,12 +11,21 @@ namespace harrier::compiler {
 
 // The cache directory, or "" when none can be determined.
 std::string database_cache_dir();
-// The content key of the databases `program` needs (call before build_databases).
-std::string database_cache_key(const Program& program);
-// Fills program.literal_db / regex_db (and the pattern degradations) from the cache; false
-// on a miss or any problem with the entry.
-bool load_databases(const std::string& dir, const std::string& key, Program& program);
-// Best effort: failures are ignored.
-void store_databases(const std::string& dir, const std::string& key, const Program& program);
+
+// The regex database (with the literals it searches, in_regex_database). Its key must be
+// taken before the database is built: building degrades the patterns Vectorscan refuses.
+std::string regex_database_key(const Program& program);
+// Fills program.regex_db and the pattern degradations from the cache; false on a miss or
+// any problem with the entry.
+bool load_regex_database(const std::string& dir, const std::string& key, Program& program);
+// Best effort, as every store: failures are ignored.
+void store_regex_database(const std::string& dir, const std::string& key, const Program& program);
+
+// A literal database of the literals `ids` (a file profile's, file_profile.h).
+std::string literal_database_key(const Program& program, const std::vector<uint32_t>& ids);
+// Null on a miss or any problem with the entry.
+HsDatabase load_literal_database(const std::string& dir, const std::string& key);
+void store_literal_database(const std::string& dir, const std::string& key,
+                            const hs_database_t* db);
 
 }  // namespace harrier::compiler

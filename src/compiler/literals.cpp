@@ -8,7 +8,9 @@
 // when two match at the same offset.
 #include "compiler/literals.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace harrier::compiler {
 namespace {
@@ -71,6 +73,16 @@ void add_base64_forms(std::string_view plain, std::string_view alphabet, bool wi
 }
 
 }  // namespace
+
+bool may_share_start(const TextForm& a, const TextForm& b) {
+  auto fold = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  bool caseless = a.caseless || b.caseless;
+  for (size_t i = 0; i < std::min(a.bytes.size(), b.bytes.size()); ++i) {
+    char x = a.bytes[i], y = b.bytes[i];
+    if (caseless ? fold(x) != fold(y) : x != y) return false;
+  }
+  return true;
+}
 
 std::vector<TextForm> expand_text_string(std::string_view text,
                                          const rules::StringModifiers& mods) {

@@ -17,6 +17,10 @@ struct TextForm {
   bool wide = false;  // fullword checks look two bytes around the match
 };
 
+// Whether two forms could both match at one offset: neither contradicts the other on the
+// bytes they share.
+bool may_share_start(const TextForm& a, const TextForm& b);
+
 // The forms in YARA's verification order (index = priority).
 std::vector<TextForm> expand_text_string(std::string_view text, const rules::StringModifiers& mods);
 

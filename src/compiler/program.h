@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,10 @@ struct LiteralForm {
   uint8_t priority = 0;
   uint8_t xor_key = 0;
   bool wide = false;  // for fullword checks
+  // The string is fullword and no other form of it can match at the same offset, so a hit
+  // that fails the test can be dropped in the callback, while its bytes are at hand: no
+  // form YARA would try after it there has to be stopped by it.
+  bool fullword_at_hit = false;
   NulPad pad;
 };
 
@@ -149,6 +154,14 @@ struct RuleGate {
   bool has_side_effects = false;
 };
 
+// The literal database of one file profile (file_profile.h), built or read from the cache
+// the first time a target of that profile is scanned (database.h, literal_database).
+struct LiteralDatabase {
+  std::once_flag built;
+  HsDatabase db;      // null when the profile needs no literal
+  std::string error;  // why it could not be built
+};
+
 struct ExternalVar {
   std::string name;
   ExternalValue value;
@@ -175,8 +188,11 @@ struct Program {
   // The strings the regex database can report, sorted (database.h, regex_database_strings):
   // a file that needs none of them skips the regex pass.
   std::vector<uint32_t> regex_db_strings;
-  HsDatabase literal_db;  // null when there are no literals
-  HsDatabase regex_db;    // null when there are no hex strings or regexes
+  HsDatabase regex_db;  // null when there are no hex strings or regexes
+  // One per file profile, kProfileCount of them (file_profile.h); the databases are built
+  // lazily, so the Program stays const for its scanners.
+  std::unique_ptr<LiteralDatabase[]> literal_dbs;
+  std::string cache_dir;  // where databases are cached; "" for none
 
   // What `harrier compile` saves: the sources, so a load re-derives everything. Kept only
   // when the compiler was asked to (Compiler::set_keep_sources): a scan never reads them.

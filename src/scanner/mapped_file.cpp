@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,14 @@ ssize_t read_all(int fd, uint8_t* out, size_t size) {
   }
   return static_cast<ssize_t>(got);
 }
+// Each fault of a file mapping maps up to 64 KiB around it: this many is 16 MiB at most.
+constexpr long kTrimFaults = 256;
+
+long thread_minor_faults() {
+  struct rusage ru {};
+  return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt : 0;
+}
+
 }  // namespace
 
 ReadBuffer::~ReadBuffer() {
@@ -69,6 +78,14 @@ void MappedFile::release(size_t end) {
   if (end <= released_) return;
   madvise(static_cast<uint8_t*>(map_) + released_, end - released_, MADV_DONTNEED);
   released_ = end;
+  if (released_ == (size_ & ~(page_size() - 1))) faults_at_trim_ = thread_minor_faults();
+}
+
+void MappedFile::trim() {
+  if (!map_ || released_ < (size_ & ~(page_size() - 1))) return;
+  if (thread_minor_faults() - faults_at_trim_ < kTrimFaults) return;
+  madvise(map_, size_, MADV_DONTNEED);
+  faults_at_trim_ = thread_minor_faults();
 }
 
 bool MappedFile::open(const std::string& path, std::string* error, ReadBuffer* buffer) {

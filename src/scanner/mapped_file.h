@@ -54,12 +54,19 @@ class MappedFile {
   // (the page cache keeps them; touching them again faults them back). No-ops otherwise.
   void prefetch(size_t offset, size_t length);
   void release(size_t end);
+  // Once the whole file has been released: unmaps again whatever later stages (candidate
+  // verification, modules) have faulted back in, when that is more than a few megabytes
+  // since the last time. Each fault maps a whole neighbourhood of pages (the kernel's
+  // fault-around), so verifying a common word in a 100 MB library would otherwise bring
+  // tens of megabytes back. Cheap enough to call after every string verified.
+  void trim();
 
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   void* map_ = nullptr;
   size_t released_ = 0;         // bytes of the mapping already released
+  long faults_at_trim_ = 0;     // this thread's minor faults when last trimmed
   std::vector<uint8_t> small_;  // contents of small files, read rather than mapped
 };
 

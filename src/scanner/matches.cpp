@@ -19,25 +19,6 @@
 namespace harrier::scanner {
 namespace {
 
-bool is_alnum(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// YARA's fullword test: the bytes around the match must not be alphanumeric (for wide
-// matches, an alphanumeric followed by a zero byte).
-bool fullword_ok(const uint8_t* data, size_t size, uint64_t offset, uint64_t length, bool wide) {
-  if (wide) {
-    if (offset >= 2 && data[offset - 1] == 0 && is_alnum(data[offset - 2])) return false;
-    if (offset + length + 1 < size && data[offset + length + 1] == 0 &&
-        is_alnum(data[offset + length]))
-      return false;
-  } else {
-    if (offset >= 1 && is_alnum(data[offset - 1])) return false;
-    if (offset + length < size && is_alnum(data[offset + length])) return false;
-  }
-  return true;
-}
-
 void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
   auto& list = st.matches[string];
   const auto& str = st.program->strings[string];
@@ -72,10 +53,12 @@ void verify_literals(ScanState& st, uint32_t string) {
   for (const auto& c : cands) {
     if (c.start == last) continue;  // a higher-priority form already decided this offset
     last = c.start;
-    if (s.mods.fullword && !fullword_ok(st.data, st.size, c.start, c.length, c.wide)) continue;
+    if (s.mods.fullword && !c.fullword_checked &&
+        !fullword_ok(st.data, st.size, c.start, c.length, c.wide))
+      continue;
     add_match(st, string, {c.start, c.length, c.xor_key});
   }
-  cands.clear();
+  reset(cands);
 }
 
 // Factor hits give windows of candidate offsets; literals of one factor (case variants,
@@ -155,6 +138,22 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
 
 }  // namespace
 
+bool fullword_ok(const uint8_t* data, size_t size, uint64_t offset, uint64_t length, bool wide) {
+  auto is_alnum = [](uint8_t c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  if (wide) {
+    if (offset >= 2 && data[offset - 1] == 0 && is_alnum(data[offset - 2])) return false;
+    if (offset + length + 1 < size && data[offset + length + 1] == 0 &&
+        is_alnum(data[offset + length]))
+      return false;
+  } else {
+    if (offset >= 1 && is_alnum(data[offset - 1])) return false;
+    if (offset + length < size && is_alnum(data[offset + length])) return false;
+  }
+  return true;
+}
+
 void resolve_matches(ScanState& st) {
   const compiler::Program& p = *st.program;
   // Atoms needing verification everywhere have no Vectorscan expression: every offset is a
@@ -172,10 +171,11 @@ void resolve_matches(ScanState& st) {
                            st.touched_strings.end());
   for (uint32_t s : st.touched_strings) {
     if (st.timed_out) {
-      st.literal_candidates[s].clear();
+      reset(st.literal_candidates[s]);
       continue;
     }
     verify_literals(st, s);
+    if (st.file) st.file->trim();
   }
 
   // Group regex atoms by string (a string has an ascii and a wide atom at most).
@@ -189,9 +189,10 @@ void resolve_matches(ScanState& st) {
     while (i < st.touched_atoms.size() && p.regex_atoms[st.touched_atoms[i]].string == string)
       group.push_back(st.touched_atoms[i++]);
     if (!st.timed_out) verify_regexes(st, string, group);
+    if (st.file) st.file->trim();
     for (uint32_t a : group) {
-      st.regex_ends[a].clear();
-      st.atom_windows[a].clear();
+      reset(st.regex_ends[a]);
+      reset(st.atom_windows[a]);
     }
   }
   st.touched_strings.clear();

@@ -17,8 +17,20 @@
 #include "compiler/program.h"
 #include "modules/module.h"
 #include "regex/regex.h"
+#include "scanner/mapped_file.h"
 
 namespace harrier::scanner {
+
+// Empties a per-string or per-atom vector for the next target. A vector that grew large on
+// one file (a common word in a 100 MB library) gives its memory back rather than keeping it
+// for every later file: tens of thousands of such vectors would otherwise each hold their
+// largest size ever.
+template <typename T>
+void reset(std::vector<T>& v) {
+  constexpr size_t kKeptBytes = 64 << 10;
+  v.clear();
+  if (v.capacity() * sizeof(T) > kKeptBytes) std::vector<T>().swap(v);
+}
 
 struct MatchRec {
   uint64_t offset = 0;
@@ -33,12 +45,14 @@ struct LiteralCandidate {
   uint8_t priority;
   uint8_t xor_key;
   bool wide;
+  bool fullword_checked;  // passed the fullword test in the callback (fullword_at_hit)
 };
 
 struct ScanState {
   const compiler::Program* program = nullptr;
   const uint8_t* data = nullptr;
   size_t size = 0;
+  MappedFile* file = nullptr;  // when the data is a mapped file: trimmed as stages go
   std::optional<int64_t> entry_point;
 
   std::vector<std::vector<LiteralCandidate>> literal_candidates;  // per string

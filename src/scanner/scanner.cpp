@@ -1,7 +1,8 @@
 // The Scanner: one target through the pipeline.
 //
-//   1. Vectorscan over the literal database: every hit is an exact occurrence of a literal
-//      form; its forms are recorded as candidates of their strings.
+//   1. Vectorscan over the literal database of the target's profile (compiler/
+//      file_profile.h): every hit is an exact occurrence of a literal form; its forms are
+//      recorded as candidates of their strings.
 //   2. Vectorscan over the regex database: candidate end offsets per hex/regex atom.
 //   3. resolve_matches (matches.cpp): YARA's per-string match lists.
 //   4. evaluate_rules (evaluate.cpp): every condition, in declaration order.
@@ -13,6 +14,8 @@
 
 #include <algorithm>
 
+#include "compiler/database.h"
+#include "compiler/file_profile.h"
 #include "compiler/program.h"
 #include "harrier/harrier.h"
 #include "scanner/entry_point.h"
@@ -68,8 +71,11 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     auto& cands = st.literal_candidates[f.string];
     // Far past YARA's per-string limit there is nothing left to decide.
     if (cands.size() > 4ull * st.max_matches) continue;
+    const uint64_t start = to + f.pad.trail - f.length;
+    if (f.fullword_at_hit && !scanner::fullword_ok(st.data, st.size, start, f.length, f.wide))
+      continue;
     if (cands.empty()) st.touched_strings.push_back(f.string);
-    cands.push_back({to + f.pad.trail - f.length, f.length, f.priority, f.xor_key, f.wide});
+    cands.push_back({start, f.length, f.priority, f.xor_key, f.wide, f.fullword_at_hit});
   }
   for (const compiler::FactorUse& use : lit.factors) {
     if (!st.string_needed[use.string]) continue;
@@ -121,7 +127,10 @@ struct Scanner::Impl {
   std::shared_ptr<const Rules> rules;
   const compiler::Program* program = nullptr;
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
-  HsStream literal_stream, regex_stream;  // reset after every target
+  // Per file profile: a stream of its literal database, opened (and the scratch grown for
+  // it) the first time this scanner meets the profile; reset after every target.
+  std::vector<HsStream> literal_streams;
+  HsStream regex_stream;
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
@@ -131,7 +140,8 @@ struct Scanner::Impl {
 
   ScanStatus run(std::span<const uint8_t> data, const RuleCallback& callback,
                  scanner::MappedFile* file = nullptr);
-  void search(bool literals, bool regexes, scanner::MappedFile* file);
+  hs_stream_t* literal_stream(size_t profile);
+  void search(hs_stream_t* literals, bool regexes, scanner::MappedFile* file);
   void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
 };
 
@@ -140,11 +150,10 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   impl_->program = &impl_->rules->impl().program;
   const compiler::Program& p = *impl_->program;
   hs_scratch_t* s = nullptr;
-  if (p.literal_db) hs_alloc_scratch(p.literal_db.get(), &s);
   if (p.regex_db) hs_alloc_scratch(p.regex_db.get(), &s);
   impl_->scratch.reset(s);
-  impl_->literal_stream = open_stream(p.literal_db.get());
   impl_->regex_stream = open_stream(p.regex_db.get());
+  impl_->literal_streams.resize(compiler::kProfileCount);
   for (const auto& e : p.externals) impl_->externals.push_back(e.value);
   auto& st = impl_->state;
   st.program = &p;
@@ -200,6 +209,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   auto& st = state;
   st.data = data.data();
   st.size = data.size();
+  st.file = file;
   st.warnings.clear();
   st.timed_out = false;
   st.clock_countdown = 0;
@@ -211,7 +221,7 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
                                                   std::chrono::seconds(options.timeout_seconds)
                                             : std::chrono::steady_clock::time_point::max();
   for (uint32_t s : st.matched_strings) {  // only they can have matches or have overflowed
-    st.matches[s].clear();
+    scanner::reset(st.matches[s]);
     st.overflowed[s] = false;
   }
   st.matched_strings.clear();
@@ -248,15 +258,24 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
-  if ((p.literal_db && !literal_stream) || (p.regex_db && !regex_stream)) {
+  if (p.regex_db && !regex_stream) {
     last_error = "could not open a Vectorscan stream (out of memory?)";
     return ScanStatus::kError;
+  }
+  // Only the literals some rule can still need on a file like this one are searched
+  // (file_profile.h); with -n every string is reported, so every literal is.
+  hs_stream_t* literals = nullptr;
+  if (any_needed) {
+    size_t profile = options.report_non_matching ? compiler::kAnyProfile
+                                                 : compiler::profile_of(st.data, st.size);
+    literals = literal_stream(profile);
+    if (!literals && !last_error.empty()) return ScanStatus::kError;
   }
   // The few strings left in the regex database belong to rules with guards: a file that
   // needs none of them skips its pass.
   bool regexes = regex_stream && std::any_of(p.regex_db_strings.begin(), p.regex_db_strings.end(),
                                              [&](uint32_t k) { return st.string_needed[k] != 0; });
-  if (!data.empty() && any_needed) search(literal_stream != nullptr, regexes, file);
+  if (!data.empty() && any_needed) search(literals, regexes, file);
   scanner::resolve_matches(st);
   warnings = st.warnings;
 
@@ -279,23 +298,47 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   return status;
 }
 
+// The stream of `profile`'s literal database; null when the profile needs no literal, or
+// with last_error set when the database, the scratch or the stream could not be had. A
+// profile's database that fails to build is replaced by the one that assumes nothing.
+hs_stream_t* Scanner::Impl::literal_stream(size_t profile) {
+  HsStream& stream = literal_streams[profile];
+  if (stream) return stream.get();
+  std::string error;
+  const hs_database_t* db = compiler::literal_database(*program, profile, &error);
+  if (!error.empty() && profile != compiler::kAnyProfile) {
+    error.clear();
+    db = compiler::literal_database(*program, compiler::kAnyProfile, &error);
+  }
+  if (!error.empty()) {
+    last_error = error;
+    return nullptr;
+  }
+  if (!db) return nullptr;
+  hs_scratch_t* s = scratch.release();
+  hs_error_t grown = hs_alloc_scratch(db, &s);
+  scratch.reset(s);
+  if (grown == HS_SUCCESS) stream = open_stream(db);
+  if (!stream) last_error = "could not open a Vectorscan stream (out of memory?)";
+  return stream.get();
+}
+
 // Feeds the target to both streams chunk by chunk, then resets them (which also reports
 // what matches at the end of the data). Offsets in a stream count from the target's start,
 // so the callbacks see the same offsets as one block scan would give them.
-void Scanner::Impl::search(bool literals, bool regexes, scanner::MappedFile* file) {
+void Scanner::Impl::search(hs_stream_t* literals, bool regexes, scanner::MappedFile* file) {
   auto& st = state;
   const char* bytes = reinterpret_cast<const char*>(st.data);
   hs_scratch_t* s = scratch.get();
   for (size_t at = 0; at < st.size && !st.timed_out; at += kScanChunk) {
     auto n = static_cast<unsigned>(std::min(kScanChunk, st.size - at));
     if (file) file->prefetch(at, n);
-    if (literals) hs_scan_stream(literal_stream.get(), bytes + at, n, 0, s, on_literal, &st);
+    if (literals) hs_scan_stream(literals, bytes + at, n, 0, s, on_literal, &st);
     if (regexes && !st.timed_out)
       hs_scan_stream(regex_stream.get(), bytes + at, n, 0, s, on_regex, &st);
     if (file) file->release(at + n);
   }
-  if (literals)
-    hs_reset_stream(literal_stream.get(), 0, s, st.timed_out ? nullptr : on_literal, &st);
+  if (literals) hs_reset_stream(literals, 0, s, st.timed_out ? nullptr : on_literal, &st);
   if (regexes) hs_reset_stream(regex_stream.get(), 0, s, st.timed_out ? nullptr : on_regex, &st);
 }
 

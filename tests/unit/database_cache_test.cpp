@@ -8,7 +8,9 @@
 #include <fstream>
 #include <string>
 
+#include "compiler/database.h"
 #include "compiler/database_cache.h"
+#include "compiler/file_profile.h"
 #include "compiler/program.h"
 #include "harrier/harrier.h"
 
@@ -35,40 +37,56 @@ class DatabaseCache : public testing::Test {
     return out;
   }
 
-  // Compiles `source` with its databases cached in dir() (the key decides the entry).
+  // Compiles `source`, then gets its regex database through the cache in dir() (the key
+  // decides the entry): read from it, or stored into it from the fresh build.
   Program program(const std::string& source, bool from_cache) {
     Compiler c;
     c.set_cache_enabled(false);
     EXPECT_TRUE(c.add_string(source));
     auto rules = c.build();
     EXPECT_TRUE(rules);
-    // A copy of what the databases are built from; the databases themselves come from the
-    // cache or from a fresh build stored into it.
     const Program& built = rules->impl().program;
     Program p;
     p.literals = built.literals;
     p.regex_atoms = built.regex_atoms;
-    std::string key = database_cache_key(p);
-    bool hit = load_databases(dir(), key, p);
+    std::string key = regex_database_key(p);
+    bool hit = load_regex_database(dir(), key, p);
     EXPECT_EQ(hit, from_cache);
-    if (!hit) {
-      p.literal_db.reset();
-      store_databases(dir(), key, built);
-    }
+    if (!hit) store_regex_database(dir(), key, built);
     return p;
   }
 
   fs::path dir_;
 };
 
-const char kRules[] = R"(rule a { strings: $a = "cached literal" $b = /re+gex[0-9]{2}/
+const char kRules[] = R"(rule a { strings: $a = "cached literal" $b = /[0-9]{4}[a-f]{4}/
                           condition: $a or $b })";
 
 TEST_F(DatabaseCache, SecondBuildReadsTheEntry) {
   program(kRules, false);
   ASSERT_EQ(entries().size(), 1u);
   Program p = program(kRules, true);
-  EXPECT_TRUE(p.literal_db);
+  EXPECT_TRUE(p.regex_db);
+}
+
+TEST_F(DatabaseCache, LiteralDatabaseEntries) {
+  Compiler c;
+  c.set_cache_enabled(false);
+  ASSERT_TRUE(c.add_string(kRules));
+  auto rules = c.build();
+  ASSERT_TRUE(rules);
+  const Program& built = rules->impl().program;
+  std::string error;
+  const hs_database_t* db = literal_database(built, kAnyProfile, &error);
+  ASSERT_TRUE(db) << error;
+  std::vector<uint32_t> ids = profile_literals(built, kAnyProfile);
+  std::string key = literal_database_key(built, ids);
+  EXPECT_FALSE(load_literal_database(dir(), key));
+  store_literal_database(dir(), key, db);
+  EXPECT_TRUE(load_literal_database(dir(), key));
+  // Another set of literals is another entry; a regex database never reads as one.
+  EXPECT_NE(literal_database_key(built, {}), key);
+  EXPECT_FALSE(load_literal_database(dir(), regex_database_key(built)));
 }
 
 TEST_F(DatabaseCache, CorruptEntryIsAMissAndRewritten) {

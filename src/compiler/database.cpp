@@ -17,6 +17,7 @@
 
 #include "compiler/database_cache.h"
 #include "compiler/file_profile.h"
+#include "compiler/guards.h"
 
 #include <algorithm>
 #include <vector>
@@ -125,6 +126,19 @@ std::vector<uint32_t> regex_database_strings(const Program& program) {
   return out;
 }
 
+std::vector<uint8_t> regex_database_deferrable(const Program& program) {
+  const std::vector<uint8_t> second_pass = second_pass_strings(program);
+  std::vector<uint8_t> out;
+  for (uint32_t k : program.regex_db_strings) {
+    const RuleGate& gate = program.gates[program.strings[k].rule];
+    auto first = program.trigger_strings.begin() + gate.trigger_begin;
+    auto last = program.trigger_strings.begin() + gate.trigger_end;
+    out.push_back(gate.has_trigger && !gate.has_side_effects &&
+                  std::none_of(first, last, [&](uint32_t t) { return second_pass[t] != 0; }));
+  }
+  return out;
+}
+
 bool build_databases(Program& program, std::string* error) {
   program.literal_dbs = std::make_unique<LiteralDatabase[]>(kProfileCount);
   std::string key = regex_database_key(program);
@@ -133,6 +147,7 @@ bool build_databases(Program& program, std::string* error) {
     store_regex_database(program.cache_dir, key, program);
   }
   program.regex_db_strings = regex_database_strings(program);
+  program.regex_db_deferrable = regex_database_deferrable(program);
   return true;
 }
 

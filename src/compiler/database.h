@@ -25,4 +25,7 @@ const hs_database_t* literal_database(const Program& program, size_t profile, st
 // refused has no expression.
 std::vector<uint32_t> regex_database_strings(const Program& program);
 
+// Program::regex_db_deferrable, from regex_db_strings and the rule gates.
+std::vector<uint8_t> regex_database_deferrable(const Program& program);
+
 }  // namespace harrier::compiler

@@ -76,26 +76,10 @@ bool is_string_read(const Node& n) {
   return n.op == NodeOp::kStrOffset || n.op == NodeOp::kStrLength;
 }
 
-// A smaller set is the better trigger: fewer strings to look at per file.
-Strings either(Strings a, Strings b) {
-  if (!a) return b;
-  if (!b) return a;
-  return a->size() <= b->size() ? a : b;
-}
-
 Strings both(Strings a, Strings b) {
   if (!a || !b) return std::nullopt;
   a->insert(a->end(), b->begin(), b->end());
   return a;
-}
-
-// Strings one of which must match for `n` to be defined: `@a[i]` and `!a[i]` are undefined
-// without a match, and undefined spreads through arithmetic.
-Strings undefined_without(const Node& n) {
-  if (is_string_read(n)) return std::vector<uint32_t>{n.index};
-  if (n.op == NodeOp::kNeg || n.op == NodeOp::kBitNot) return undefined_without(*n.a);
-  if (is_arithmetic(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
-  return std::nullopt;
 }
 
 bool positive_constant(const Node* n, int64_t at_least) {
@@ -106,63 +90,109 @@ bool is_count(const Node& n) {
   return n.op == NodeOp::kStrCount || n.op == NodeOp::kStrCountIn;
 }
 
-// Strings one of which must match for `n` to be true (see find_trigger). Everything not
-// recognised has none, which only means the rule is always evaluated.
-Strings falsy_without(const Node& n) {
-  switch (n.op) {
-    case NodeOp::kStrFound:
-    case NodeOp::kStrFoundAt:
-    case NodeOp::kStrFoundIn:
-      return std::vector<uint32_t>{n.index};  // kCurrentString inside `for ... of` bodies
-    case NodeOp::kToBool:
-      if (is_count(*n.a)) return std::vector<uint32_t>{n.a->index};
-      return undefined_without(*n.a);
-    case NodeOp::kAnd:
-      return either(falsy_without(*n.a), falsy_without(*n.b));
-    case NodeOp::kOr:
-      return both(falsy_without(*n.a), falsy_without(*n.b));
-    case NodeOp::kGt:
-      if (is_count(*n.a) && positive_constant(n.b.get(), 0))
-        return std::vector<uint32_t>{n.a->index};
-      break;
-    case NodeOp::kGe:
-    case NodeOp::kEq:
-      if (is_count(*n.a) && positive_constant(n.b.get(), 1))
-        return std::vector<uint32_t>{n.a->index};
-      break;
-    case NodeOp::kOf:
-    case NodeOp::kForOf: {
-      if (n.of_rules || n.items.empty()) return std::nullopt;
-      bool needs_one = n.quant == Quant::kAny || n.quant == Quant::kAll ||
-                       ((n.quant == Quant::kExpr || n.quant == Quant::kPercent) &&
-                        positive_constant(n.quant_expr.get(), 1));
-      if (!needs_one) return std::nullopt;
-      if (n.op == NodeOp::kOf) return n.items;  // counts matched strings
-      // A true iteration of the body needs one of its strings, the current one standing for
-      // every item in turn.
-      Strings body = n.body ? falsy_without(*n.body) : std::nullopt;
-      if (!body) return std::nullopt;
-      auto cur = std::find(body->begin(), body->end(), kCurrentString);
-      if (cur == body->end()) return body;
-      body->erase(cur);
-      body->insert(body->end(), n.items.begin(), n.items.end());
-      return body;
+// Finds triggers (see find_trigger); where a condition offers several, prefers one the
+// literal pass alone can settle, then the smaller.
+class TriggerFinder {
+ public:
+  explicit TriggerFinder(const std::vector<uint8_t>* second_pass) : second_pass_(second_pass) {}
+
+  // Strings one of which must match for `n` to be true. Everything not recognised has
+  // none, which only means the rule is always evaluated.
+  Strings falsy_without(const Node& n) const {
+    switch (n.op) {
+      case NodeOp::kStrFound:
+      case NodeOp::kStrFoundAt:
+      case NodeOp::kStrFoundIn:
+        return std::vector<uint32_t>{n.index};  // kCurrentString inside `for ... of` bodies
+      case NodeOp::kToBool:
+        if (is_count(*n.a)) return std::vector<uint32_t>{n.a->index};
+        return undefined_without(*n.a);
+      case NodeOp::kAnd:
+        return either(falsy_without(*n.a), falsy_without(*n.b));
+      case NodeOp::kOr:
+        return both(falsy_without(*n.a), falsy_without(*n.b));
+      case NodeOp::kGt:
+        if (is_count(*n.a) && positive_constant(n.b.get(), 0))
+          return std::vector<uint32_t>{n.a->index};
+        break;
+      case NodeOp::kGe:
+      case NodeOp::kEq:
+        if (is_count(*n.a) && positive_constant(n.b.get(), 1))
+          return std::vector<uint32_t>{n.a->index};
+        break;
+      case NodeOp::kOf:
+      case NodeOp::kForOf: {
+        if (n.of_rules || n.items.empty()) return std::nullopt;
+        bool needs_one = n.quant == Quant::kAny || n.quant == Quant::kAll ||
+                         ((n.quant == Quant::kExpr || n.quant == Quant::kPercent) &&
+                          positive_constant(n.quant_expr.get(), 1));
+        if (!needs_one) return std::nullopt;
+        if (n.op == NodeOp::kOf) return n.items;  // counts matched strings
+        // A true iteration of the body needs one of its strings, the current one standing
+        // for every item in turn.
+        Strings body = n.body ? falsy_without(*n.body) : std::nullopt;
+        if (!body) return std::nullopt;
+        auto cur = std::find(body->begin(), body->end(), kCurrentString);
+        if (cur == body->end()) return body;
+        body->erase(cur);
+        body->insert(body->end(), n.items.begin(), n.items.end());
+        return body;
+      }
+      default:
+        break;
     }
-    default:
-      break;
+    if (is_comparison(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
+    return std::nullopt;
   }
-  if (is_comparison(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
-  return std::nullopt;
-}
+
+ private:
+  // Strings one of which must match for `n` to be defined: `@a[i]` and `!a[i]` are
+  // undefined without a match, and undefined spreads through arithmetic.
+  Strings undefined_without(const Node& n) const {
+    if (is_string_read(n)) return std::vector<uint32_t>{n.index};
+    if (n.op == NodeOp::kNeg || n.op == NodeOp::kBitNot) return undefined_without(*n.a);
+    if (is_arithmetic(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
+    return std::nullopt;
+  }
+
+  bool literal_pass_only(const std::vector<uint32_t>& s) const {
+    return !second_pass_ || std::none_of(s.begin(), s.end(), [&](uint32_t k) {
+      return k < second_pass_->size() && (*second_pass_)[k];
+    });
+  }
+
+  Strings either(Strings a, Strings b) const {
+    if (!a) return b;
+    if (!b) return a;
+    bool a_first = literal_pass_only(*a), b_first = literal_pass_only(*b);
+    if (a_first != b_first) return a_first ? a : b;
+    return a->size() <= b->size() ? a : b;  // fewer strings to look at per file
+  }
+
+  const std::vector<uint8_t>* second_pass_;
+};
 
 }  // namespace
 
-std::optional<std::vector<uint32_t>> find_trigger(const Node& condition) {
-  Strings s = falsy_without(condition);
+std::optional<std::vector<uint32_t>> find_trigger(const Node& condition,
+                                                  const std::vector<uint8_t>* second_pass) {
+  Strings s = TriggerFinder(second_pass).falsy_without(condition);
   if (!s || std::find(s->begin(), s->end(), kCurrentString) != s->end()) return std::nullopt;
   std::sort(s->begin(), s->end());
   s->erase(std::unique(s->begin(), s->end()), s->end());
   return s;
+}
+
+std::vector<uint8_t> second_pass_strings(const Program& program) {
+  std::vector<uint8_t> out(program.strings.size(), 0);
+  for (const RegexAtom& atom : program.regex_atoms)
+    if (!atom.from_factor) out[atom.string] = 1;
+  for (const Literal& lit : program.literals) {
+    if (!in_regex_database(lit)) continue;
+    for (const LiteralForm& f : lit.forms) out[f.string] = 1;
+    for (const FactorUse& u : lit.factors) out[u.string] = 1;
+  }
+  return out;
 }
 
 void build_gates(Program& program) {
@@ -175,10 +205,13 @@ void build_gates(Program& program) {
            a.read_signed == b.read_signed && a.read_big_endian == b.read_big_endian &&
            a.offset == b.offset && a.op == b.op && a.constant == b.constant;
   };
+  const std::vector<uint8_t> second_pass = second_pass_strings(program);
   for (size_t r = 0; r < program.rules.size(); ++r) {
     const CompiledRule& rule = program.rules[r];
     RuleGate& gate = program.gates[r];
     gate.has_side_effects = rule.has_side_effects;
+    gate.owns_second_pass = std::any_of(rule.strings.begin(), rule.strings.end(),
+                                        [&](uint32_t k) { return second_pass[k] != 0; });
     if (!rule.condition) continue;
     std::vector<Guard> guards;
     collect(*rule.condition, guards);
@@ -190,7 +223,7 @@ void build_gates(Program& program) {
       program.gate_guards.push_back(static_cast<uint32_t>(it - program.guards.begin()));
     }
     gate.guards_end = static_cast<uint32_t>(program.gate_guards.size());
-    auto trigger = find_trigger(*rule.condition);
+    auto trigger = find_trigger(*rule.condition, &second_pass);
     gate.has_trigger = trigger.has_value();
     gate.trigger_begin = static_cast<uint32_t>(program.trigger_strings.size());
     if (trigger)

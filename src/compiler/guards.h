@@ -21,7 +21,16 @@ void build_gates(Program& program);
 // (`$a and ...`, `2 of them`, `#a > 3`, `@a[1] < 100`, `for any of them : ($ at 0)`), or
 // nothing when no such set is evident. A rule none of whose trigger strings matched is false
 // without being evaluated, which on a clean file is nearly every rule.
-std::optional<std::vector<uint32_t>> find_trigger(const Node& condition);
+// Where a condition offers several triggers (`$a and $b`), one without `second_pass`
+// strings is preferred (then the smaller): the scanner can settle it after the literal pass
+// and spare the regex pass (Program::regex_db_deferrable).
+std::optional<std::vector<uint32_t>> find_trigger(
+    const Node& condition, const std::vector<uint8_t>* second_pass = nullptr);
+
+// Per string: whether only the regex pass (or verification at every offset) finds it, not
+// the literal pass: a hex string or regex without a literal factor, or a literal that
+// starts with NUL (in_regex_database).
+std::vector<uint8_t> second_pass_strings(const Program& program);
 
 // Whether every guard of `gate` holds, given each distinct guard's result for this file.
 inline bool gate_open(const Program& p, const RuleGate& gate, const std::vector<uint8_t>& holds) {

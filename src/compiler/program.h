@@ -152,6 +152,9 @@ struct RuleGate {
   uint32_t trigger_end = 0;
   bool has_trigger = false;  // (an empty trigger range would mean "never true")
   bool has_side_effects = false;
+  // The rule has a string only the regex pass finds (second_pass_strings): pre-filtering
+  // walks its condition even though it has a trigger, as settling it spares that pass.
+  bool owns_second_pass = false;
 };
 
 // The literal database of one file profile (file_profile.h), built or read from the cache
@@ -188,6 +191,12 @@ struct Program {
   // The strings the regex database can report, sorted (database.h, regex_database_strings):
   // a file that needs none of them skips the regex pass.
   std::vector<uint32_t> regex_db_strings;
+  // Per entry of regex_db_strings: the regex pass may wait for the literal pass for this
+  // string. Its rule has a trigger made only of strings the literal pass finds, so where
+  // none of them got a candidate the rule is false and the string unneeded (ELF files are
+  // scanned once, not twice, for the stack-string regexes of an SSH-backdoor rule that
+  // first needs SSH's own strings).
+  std::vector<uint8_t> regex_db_deferrable;
   HsDatabase regex_db;  // null when there are no hex strings or regexes
   // One per file profile, kProfileCount of them (file_profile.h); the databases are built
   // lazily, so the Program stays const for its scanners.

@@ -777,9 +777,10 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
     if (gate.has_side_effects) continue;  // stays unknown: evaluated in full, in order
     if (!compiler::gate_open(p, gate, st.guard_results)) {
       state[r] = kRuleFalse;
-    } else if (!gate.has_trigger) {
+    } else if (!gate.has_trigger || gate.owns_second_pass) {
       // A rule with a trigger is left for after the scan: it is nearly always settled then
-      // by its trigger alone, so walking its condition now costs more than it saves.
+      // by its trigger alone, so walking its condition now costs more than it saves; unless
+      // settling it now can spare the regex pass.
       state[r] = ev.pre_condition(*p.rules[r].condition);
     }
   }

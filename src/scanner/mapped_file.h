@@ -54,6 +54,8 @@ class MappedFile {
   // (the page cache keeps them; touching them again faults them back). No-ops otherwise.
   void prefetch(size_t offset, size_t length);
   void release(size_t end);
+  // Before another pass from the start: release() drops pages behind it again.
+  void restart() { released_ = 0; }
   // Once the whole file has been released: unmaps again whatever later stages (candidate
   // verification, modules) have faulted back in, when that is more than a few megabytes
   // since the last time. Each fault maps a whole neighbourhood of pages (the kernel's

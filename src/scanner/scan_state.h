@@ -65,6 +65,7 @@ struct ScanState {
   std::vector<bool> overflowed;                // per string: hit YARA's match limit
   std::vector<uint32_t> matched_strings;       // strings with matches, to reset cheaply
   std::vector<uint8_t> string_needed;          // per string: its rule is not settled false
+  std::vector<uint8_t> has_candidates;         // per string, all 0 between uses (scanner.cpp)
   std::vector<uint32_t> string_rule;           // per string: its rule (Program::strings, packed)
   std::vector<uint32_t> everywhere_atoms;      // regex atoms with no Vectorscan expression
   std::vector<uint8_t> guard_results;          // per Program::guards entry, this file

@@ -142,6 +142,7 @@ struct Scanner::Impl {
                  scanner::MappedFile* file = nullptr);
   hs_stream_t* literal_stream(size_t profile);
   void search(hs_stream_t* literals, bool regexes, scanner::MappedFile* file);
+  bool deferred_regexes_needed();
   void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
 };
 
@@ -161,6 +162,7 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.matches.resize(p.strings.size());
   st.overflowed.resize(p.strings.size());
   st.string_needed.assign(p.strings.size(), 1);
+  st.has_candidates.assign(p.strings.size(), 0);
   for (const auto& s : p.strings) st.string_rule.push_back(s.rule);
   for (uint32_t a = 0; a < p.regex_atoms.size(); ++a)
     if (p.regex_atoms[a].pattern.expression.empty() && !p.regex_atoms[a].from_factor)
@@ -271,11 +273,24 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
     literals = literal_stream(profile);
     if (!literals && !last_error.empty()) return ScanStatus::kError;
   }
-  // The few strings left in the regex database belong to rules with guards: a file that
-  // needs none of them skips its pass.
-  bool regexes = regex_stream && std::any_of(p.regex_db_strings.begin(), p.regex_db_strings.end(),
-                                             [&](uint32_t k) { return st.string_needed[k] != 0; });
-  if (!data.empty() && any_needed) search(literals, regexes, file);
+  // The few strings left in the regex database mostly belong to rules with guards: a file
+  // that needs none of them skips the regex pass. The strings whose rules wait for a
+  // trigger the literal pass finds (Program::regex_db_deferrable) are looked for in a
+  // second pass, only when such a trigger got a candidate; not with -n, which reports the
+  // strings of rules that do not match.
+  bool regexes_now = false, regexes_later = false;
+  for (size_t i = 0; regex_stream && i < p.regex_db_strings.size(); ++i) {
+    if (!st.string_needed[p.regex_db_strings[i]]) continue;
+    bool later = p.regex_db_deferrable[i] && !options.report_non_matching;
+    (later ? regexes_later : regexes_now) = true;
+  }
+  if (!data.empty() && any_needed) {
+    search(literals, regexes_now, file);
+    if (!regexes_now && regexes_later && !st.timed_out && deferred_regexes_needed()) {
+      if (file) file->restart();
+      search(nullptr, true, file);
+    }
+  }
   scanner::resolve_matches(st);
   warnings = st.warnings;
 
@@ -321,6 +336,32 @@ hs_stream_t* Scanner::Impl::literal_stream(size_t profile) {
   if (grown == HS_SUCCESS) stream = open_stream(db);
   if (!stream) last_error = "could not open a Vectorscan stream (out of memory?)";
   return stream.get();
+}
+
+// After the literal pass: whether a deferred regex-database string is still needed, its
+// rule's trigger having got a candidate. Those whose rule's trigger got none are marked
+// unneeded, in case the regex pass runs for another.
+bool Scanner::Impl::deferred_regexes_needed() {
+  const compiler::Program& p = *program;
+  auto& st = state;
+  auto& hit = st.has_candidates;
+  for (uint32_t s : st.touched_strings) hit[s] = 1;
+  for (uint32_t a : st.touched_atoms) hit[p.regex_atoms[a].string] = 1;
+  bool any = false;
+  for (size_t i = 0; i < p.regex_db_strings.size(); ++i) {
+    const uint32_t k = p.regex_db_strings[i];
+    if (!st.string_needed[k] || !p.regex_db_deferrable[i]) continue;
+    const compiler::RuleGate& gate = p.gates[st.string_rule[k]];
+    if (std::any_of(p.trigger_strings.begin() + gate.trigger_begin,
+                    p.trigger_strings.begin() + gate.trigger_end,
+                    [&](uint32_t t) { return hit[t] != 0; }))
+      any = true;
+    else
+      st.string_needed[k] = 0;
+  }
+  for (uint32_t s : st.touched_strings) hit[s] = 0;
+  for (uint32_t a : st.touched_atoms) hit[p.regex_atoms[a].string] = 0;
+  return any;
 }
 
 // Feeds the target to both streams chunk by chunk, then resets them (which also reports

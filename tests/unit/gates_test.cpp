@@ -95,6 +95,26 @@ TEST(Gates, GuardsAreShared) {
   EXPECT_EQ(p.gates[2].guards_end - p.gates[2].guards_begin, 0u);  // `or`: no guard
 }
 
+// A regex without a literal factor is found only by the regex pass. A trigger the literal
+// pass settles is preferred, so that pass can wait for it; a rule without one is walked
+// before the scan, which can spare the pass too.
+TEST(Gates, TriggersPreferTheLiteralPass) {
+  auto rules = compile(
+      "rule a { strings: $r = /[0-9]{4}[a-f]{4}/ $t = \"text\" condition: $r and $t }\n"
+      "rule b { strings: $r = /[0-9]{4}[a-f]{4}/ condition: $r }\n"
+      "rule c { strings: $t = \"text\" condition: $t }\n");
+  const Program& p = rules->impl().program;
+  const RuleGate& a = p.gates[0];
+  ASSERT_EQ(a.trigger_end - a.trigger_begin, 1u);
+  EXPECT_EQ(p.strings[p.trigger_strings[a.trigger_begin]].id, "$t");
+  EXPECT_TRUE(a.owns_second_pass);
+  EXPECT_TRUE(p.gates[1].owns_second_pass);
+  EXPECT_FALSE(p.gates[2].owns_second_pass);
+  // Rule a's regex waits for the literal pass; rule b's cannot.
+  ASSERT_EQ(p.regex_db_strings.size(), 2u);
+  EXPECT_EQ(p.regex_db_deferrable, (std::vector<uint8_t>{1, 0}));
+}
+
 // The factor context of the only hex string, checked at every place its factor occurs.
 struct Found {
   std::vector<size_t> accepted;

@@ -200,6 +200,7 @@ void build_gates(Program& program) {
   program.guards.clear();
   program.gate_guards.clear();
   program.trigger_strings.clear();
+  program.is_trigger.assign(program.strings.size(), 0);
   auto same = [](const Guard& a, const Guard& b) {
     return a.filesize == b.filesize && a.read_size == b.read_size &&
            a.read_signed == b.read_signed && a.read_big_endian == b.read_big_endian &&
@@ -226,9 +227,11 @@ void build_gates(Program& program) {
     auto trigger = find_trigger(*rule.condition, &second_pass);
     gate.has_trigger = trigger.has_value();
     gate.trigger_begin = static_cast<uint32_t>(program.trigger_strings.size());
-    if (trigger)
+    if (trigger) {
       program.trigger_strings.insert(program.trigger_strings.end(), trigger->begin(),
                                      trigger->end());
+      for (uint32_t k : *trigger) program.is_trigger[k] = 1;
+    }
     gate.trigger_end = static_cast<uint32_t>(program.trigger_strings.size());
   }
 }

@@ -187,6 +187,7 @@ struct Program {
   std::vector<Guard> guards;              // distinct guards: checked once per file
   std::vector<uint32_t> gate_guards;      // indices into guards
   std::vector<uint32_t> trigger_strings;  // string indices
+  std::vector<uint8_t> is_trigger;        // per string: in its rule's trigger
 
   // The strings the regex database can report, sorted (database.h, regex_database_strings):
   // a file that needs none of them skips the regex pass.

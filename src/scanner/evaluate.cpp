@@ -800,6 +800,11 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
   std::vector<uint8_t> results(p.rules.size(), kRuleFalse);
   Evaluator ev(st, externals, results, false);
   std::vector<bool> unsatisfied_global(p.namespaces.size(), false);
+  // The rules one of whose trigger strings matched, from the few strings that did.
+  auto& triggered = st.rule_triggered;
+  triggered.resize(p.rules.size());
+  for (uint32_t s : st.matched_strings)
+    if (p.is_trigger[s]) triggered[st.string_rule[s]] = 1;
   for (size_t r = 0; r < p.rules.size(); ++r) {
     const compiler::RuleGate& gate = p.gates[r];
     // Rules the pre-filter settled keep that answer: their conditions do not read strings
@@ -807,10 +812,7 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
     bool match;
     if (known && (*known)[r] != kRuleUnknown) {
       match = (*known)[r] == kRuleTrue;
-    } else if (gate.has_trigger && !gate.has_side_effects &&
-               std::none_of(p.trigger_strings.begin() + gate.trigger_begin,
-                            p.trigger_strings.begin() + gate.trigger_end,
-                            [&](uint32_t s) { return !st.matches[s].empty(); })) {
+    } else if (gate.has_trigger && !gate.has_side_effects && !triggered[r]) {
       match = false;
     } else {
       match = ev.condition(*p.rules[r].condition);
@@ -818,6 +820,7 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
     results[r] = match ? kRuleTrue : kRuleFalse;
     if (p.rules[r].info.is_global && !match) unsatisfied_global[p.rule_namespace[r]] = true;
   }
+  for (uint32_t s : st.matched_strings) triggered[st.string_rule[s]] = 0;
   std::vector<bool> final_results(p.rules.size());
   for (size_t r = 0; r < p.rules.size(); ++r)
     final_results[r] = results[r] == kRuleTrue && !unsatisfied_global[p.rule_namespace[r]];

@@ -51,11 +51,45 @@ bool constant(const Node& n, int64_t& out) {
   return true;
 }
 
-void collect(const Node& n, std::vector<Guard>& out) {
+// `$a at N` with $a a plain literal holds only where the file has those bytes at N: as
+// guards, big-endian reads of 4, 2 and 1 bytes comparing them (`$mz at 0` is
+// `uint16be(0) == 0x4d5a`), so pre-filtering and file profiles see file-type checks written
+// either way.
+void literal_at(const Node& n, const Program& program, std::vector<Guard>& out) {
+  if (n.index == kCurrentString || !n.a || n.a->op != NodeOp::kConstInt ||
+      n.a->type != Type::kInt || n.a->i < 0)
+    return;
+  const CompiledString& s = program.strings[n.index];
+  std::optional<std::string> bytes;
+  if (s.kind == rules::StringKind::kText) {
+    const rules::StringModifiers& m = s.mods;
+    if (!m.nocase && !m.wide && !m.xor_ && !m.base64 && !m.base64wide) bytes = s.text;
+  } else if (s.kind == rules::StringKind::kHex && s.program) {
+    bytes = s.program->literal();
+  }
+  if (!bytes) return;
+  for (size_t at = 0; at < bytes->size() && out.size() < kMaxGuards;) {
+    const size_t left = bytes->size() - at;
+    Guard g;
+    g.read_size = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    g.read_big_endian = true;
+    g.offset = n.a->i + static_cast<int64_t>(at);
+    for (size_t k = 0; k < g.read_size; ++k)
+      g.constant = (g.constant << 8) | static_cast<uint8_t>((*bytes)[at + k]);
+    out.push_back(g);
+    at += g.read_size;
+  }
+}
+
+void collect(const Node& n, const Program& program, std::vector<Guard>& out) {
   if (out.size() >= kMaxGuards) return;
   if (n.op == NodeOp::kAnd) {
-    collect(*n.a, out);
-    collect(*n.b, out);
+    collect(*n.a, program, out);
+    collect(*n.b, program, out);
+    return;
+  }
+  if (n.op == NodeOp::kStrFoundAt) {
+    literal_at(n, program, out);
     return;
   }
   if (!is_comparison(n.op) || n.float_op || !n.a || !n.b) return;
@@ -215,7 +249,7 @@ void build_gates(Program& program) {
                                         [&](uint32_t k) { return second_pass[k] != 0; });
     if (!rule.condition) continue;
     std::vector<Guard> guards;
-    collect(*rule.condition, guards);
+    collect(*rule.condition, program, guards);
     gate.guards_begin = static_cast<uint32_t>(program.gate_guards.size());
     for (const Guard& g : guards) {
       auto it = std::find_if(program.guards.begin(), program.guards.end(),

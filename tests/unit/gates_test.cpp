@@ -95,6 +95,29 @@ TEST(Gates, GuardsAreShared) {
   EXPECT_EQ(p.gates[2].guards_end - p.gates[2].guards_begin, 0u);  // `or`: no guard
 }
 
+// `$a at N` of a plain literal is the read of its bytes at N, as big-endian guards.
+TEST(Gates, LiteralAtOffsetIsAGuard) {
+  auto rules = compile(
+      "rule a { strings: $m = { D0 CF 11 E0 A1 B1 1A E1 } condition: $m at 0 }\n"
+      "rule b { strings: $m = \"MZ\" $x = \"abc\" condition: $m at 0 and $x at 0x40 }\n"
+      "rule c { strings: $m = \"MZ\" nocase condition: $m at 0 }\n"
+      "rule d { strings: $m = \"MZ\" condition: $m at 0 or filesize < 10 }\n");
+  const Program& p = rules->impl().program;
+  auto guards = [&](size_t r) {
+    std::string out;
+    for (uint32_t k = p.gates[r].guards_begin; k < p.gates[r].guards_end; ++k) {
+      const Guard& g = p.guards[p.gate_guards[k]];
+      out += std::to_string(g.read_size) + (g.read_big_endian ? "be@" : "@") +
+             std::to_string(g.offset) + "=" + std::to_string(g.constant) + " ";
+    }
+    return out;
+  };
+  EXPECT_EQ(guards(0), "4be@0=3503231456 4be@4=2712738529 ");
+  EXPECT_EQ(guards(1), "2be@0=19802 2be@64=24930 1be@66=99 ");
+  EXPECT_EQ(guards(2), "");  // nocase: not one byte string
+  EXPECT_EQ(guards(3), "");  // `or`
+}
+
 // A regex without a literal factor is found only by the regex pass. A trigger the literal
 // pass settles is preferred, so that pass can wait for it; a rule without one is walked
 // before the scan, which can spare the pass too.

@@ -60,47 +60,65 @@ HsDatabase compile_literals(const Program& program, const std::vector<uint32_t>&
   return HsDatabase(db);
 }
 
-bool compile_regexes(Program& program, std::string* error) {
-  std::vector<std::pair<std::string, unsigned>> nul_literals;  // expression, flags
-  std::vector<unsigned> nul_ids;
-  for (size_t i = 0; i < program.literals.size(); ++i) {
+// What a regex database is compiled from: NUL-led literals (ids from kLiteralIdBase) and
+// atoms with an expression.
+struct RegexInputs {
+  std::vector<std::string> escaped_literals;
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+};
+
+RegexInputs regex_inputs(const Program& program, const std::vector<uint32_t>& literals,
+                         const std::vector<uint32_t>& atoms) {
+  RegexInputs in;
+  for (uint32_t i : literals) {
     const Literal& lit = program.literals[i];
-    if (!in_regex_database(lit)) continue;
-    nul_literals.emplace_back(escaped(lit.bytes), lit.caseless ? HS_FLAG_CASELESS : 0u);
-    nul_ids.push_back(kLiteralIdBase + static_cast<unsigned>(i));
+    in.escaped_literals.push_back(escaped(lit.bytes));
+    in.flags.push_back(lit.caseless ? HS_FLAG_CASELESS : 0u);
+    in.ids.push_back(kLiteralIdBase + i);
   }
+  for (const std::string& e : in.escaped_literals) in.exprs.push_back(e.c_str());
+  for (uint32_t a : atoms) {
+    const regex::HsPattern& p = program.regex_atoms[a].pattern;
+    in.exprs.push_back(p.expression.c_str());
+    in.flags.push_back(p.flags);
+    in.ids.push_back(a);
+  }
+  return in;
+}
+
+// Null with *error_expression set to the refused expression's index (or -1) and *error to
+// Vectorscan's message on failure.
+HsDatabase compile_regex_inputs(const RegexInputs& in, int* error_expression, std::string* error) {
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(in.exprs.data(), in.flags.data(), in.ids.data(),
+                       static_cast<unsigned>(in.exprs.size()), HS_MODE_STREAM, nullptr, &db,
+                       &err) == HS_SUCCESS)
+    return HsDatabase(db);
+  *error_expression = err ? err->expression : -1;
+  *error = std::string("vectorscan: ") + (err ? err->message : "regex compile failed");
+  hs_free_compile_error(err);
+  return nullptr;
+}
+
+bool compile_regexes(Program& program, std::string* error) {
+  std::vector<uint32_t> literals;
+  for (size_t i = 0; i < program.literals.size(); ++i)
+    if (in_regex_database(program.literals[i])) literals.push_back(static_cast<uint32_t>(i));
   for (;;) {
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
-    for (size_t i = 0; i < nul_literals.size(); ++i) {
-      exprs.push_back(nul_literals[i].first.c_str());
-      flags.push_back(nul_literals[i].second);
-      ids.push_back(nul_ids[i]);
-    }
-    for (size_t i = 0; i < program.regex_atoms.size(); ++i) {
-      const RegexAtom& atom = program.regex_atoms[i];
-      if (atom.pattern.expression.empty()) continue;  // verified everywhere
-      exprs.push_back(atom.pattern.expression.c_str());
-      flags.push_back(atom.pattern.flags);
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    if (exprs.empty()) return true;
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(exprs.size()), HS_MODE_STREAM, nullptr, &db,
-                         &err) == HS_SUCCESS) {
-      program.regex_db.reset(db);
-      return true;
-    }
-    int bad = err ? err->expression : -1;
-    std::string message = err ? err->message : "regex compile failed";
-    hs_free_compile_error(err);
-    if (bad < 0 || ids[static_cast<size_t>(bad)] >= kLiteralIdBase) {
-      *error = "vectorscan: " + message;
-      return false;
-    }
-    regex::HsPattern& p = program.regex_atoms[ids[static_cast<size_t>(bad)]].pattern;
+    std::vector<uint32_t> atoms;
+    for (size_t i = 0; i < program.regex_atoms.size(); ++i)
+      if (!program.regex_atoms[i].pattern.expression.empty())  // else verified everywhere
+        atoms.push_back(static_cast<uint32_t>(i));
+    if (literals.empty() && atoms.empty()) return true;
+    RegexInputs in = regex_inputs(program, literals, atoms);
+    int bad = -1;
+    program.regex_db = compile_regex_inputs(in, &bad, error);
+    if (program.regex_db) return true;
+    if (bad < 0 || in.ids[static_cast<size_t>(bad)] >= kLiteralIdBase) return false;
+    error->clear();
+    regex::HsPattern& p = program.regex_atoms[in.ids[static_cast<size_t>(bad)]].pattern;
     if (p.flags & HS_FLAG_PREFILTER) {
       p.expression.clear();
     } else {
@@ -140,7 +158,8 @@ std::vector<uint8_t> regex_database_deferrable(const Program& program) {
 }
 
 bool build_databases(Program& program, std::string* error) {
-  program.literal_dbs = std::make_unique<LiteralDatabase[]>(kProfileCount);
+  program.literal_dbs = std::make_unique<ProfileDatabase[]>(kProfileCount);
+  program.regex_dbs = std::make_unique<ProfileDatabase[]>(kProfileCount);
   std::string key = regex_database_key(program);
   if (!load_regex_database(program.cache_dir, key, program)) {
     if (!compile_regexes(program, error)) return false;
@@ -152,18 +171,39 @@ bool build_databases(Program& program, std::string* error) {
 }
 
 const hs_database_t* literal_database(const Program& program, size_t profile, std::string* error) {
-  LiteralDatabase& slot = program.literal_dbs[profile];
+  ProfileDatabase& slot = program.literal_dbs[profile];
   std::call_once(slot.built, [&] {
     std::vector<uint32_t> ids = profile_literals(program, profile);
     if (ids.empty()) return;
     std::string key = literal_database_key(program, ids);
-    slot.db = load_literal_database(program.cache_dir, key);
+    slot.db = load_database(program.cache_dir, key);
     if (slot.db) return;
     slot.db = compile_literals(program, ids, &slot.error);
-    if (slot.db) store_literal_database(program.cache_dir, key, slot.db.get());
+    if (slot.db) store_database(program.cache_dir, key, slot.db.get());
   });
   if (!slot.error.empty()) *error = slot.error;
   return slot.db.get();
+}
+
+const hs_database_t* regex_database(const Program& program, size_t profile) {
+  if (!program.regex_db) return nullptr;
+  ProfileDatabase& slot = program.regex_dbs[profile];
+  std::call_once(slot.built, [&] {
+    std::vector<uint32_t> literals, atoms;
+    profile_regex_parts(program, profile, &literals, &atoms);
+    if (literals.empty() && atoms.empty()) return;
+    std::string key = regex_part_key(program, literals, atoms);
+    slot.db = load_database(program.cache_dir, key);
+    if (slot.db) return;
+    int bad = -1;
+    std::string error;
+    slot.db = compile_regex_inputs(regex_inputs(program, literals, atoms), &bad, &error);
+    // Every part was accepted in the full database; should a part be refused alone, the
+    // profile uses the full one.
+    slot.full = !slot.db;
+    if (slot.db) store_database(program.cache_dir, key, slot.db.get());
+  });
+  return slot.full ? program.regex_db.get() : slot.db.get();
 }
 
 }  // namespace harrier::compiler

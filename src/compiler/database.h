@@ -20,6 +20,11 @@ bool build_databases(Program& program, std::string* error);
 // profile needs no literal; null with *error set when it could not be built.
 const hs_database_t* literal_database(const Program& program, size_t profile, std::string* error);
 
+// The regex database of file profile `profile`: the part of program.regex_db a file of
+// that profile can need, built or read from the cache on the first call for the profile;
+// thread-safe. Null when the profile needs none of it.
+const hs_database_t* regex_database(const Program& program, size_t profile);
+
 // The strings the regex database of `program` can report (its expressions, and the literals
 // it searches), sorted; call once the databases are built or loaded, as a pattern Vectorscan
 // refused has no expression.

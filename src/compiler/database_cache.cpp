@@ -223,6 +223,27 @@ std::string literal_database_key(const Program& program, const std::vector<uint3
   });
 }
 
+std::string regex_part_key(const Program& program, const std::vector<uint32_t>& literals,
+                           const std::vector<uint32_t>& atoms) {
+  return digest_key('p', [&](auto feed, auto feed_u64) {
+    for (uint32_t id : literals) {
+      const Literal& lit = program.literals[id];
+      feed_u64(id);
+      feed_u64(lit.bytes.size());
+      feed(lit.bytes.data(), lit.bytes.size());
+      feed_u64(lit.caseless);
+    }
+    feed_u64(UINT64_MAX);  // literals | atoms
+    for (uint32_t a : atoms) {
+      const regex::HsPattern& p = program.regex_atoms[a].pattern;
+      feed_u64(a);
+      feed_u64(p.expression.size());
+      feed(p.expression.data(), p.expression.size());
+      feed_u64(p.flags);
+    }
+  });
+}
+
 bool load_regex_database(const std::string& dir, const std::string& key, Program& program) {
   std::vector<uint64_t> states;
   HsDatabase db;
@@ -252,15 +273,14 @@ void store_regex_database(const std::string& dir, const std::string& key, const 
   write_entry(dir, key, states, program.regex_db.get());
 }
 
-HsDatabase load_literal_database(const std::string& dir, const std::string& key) {
+HsDatabase load_database(const std::string& dir, const std::string& key) {
   std::vector<uint64_t> states;
   HsDatabase db;
   if (!read_entry(dir, key, states, db) || !states.empty()) return nullptr;
   return db;
 }
 
-void store_literal_database(const std::string& dir, const std::string& key,
-                            const hs_database_t* db) {
+void store_database(const std::string& dir, const std::string& key, const hs_database_t* db) {
   write_entry(dir, key, {}, db);
 }
 

@@ -21,11 +21,13 @@ bool load_regex_database(const std::string& dir, const std::string& key, Program
 // Best effort, as every store: failures are ignored.
 void store_regex_database(const std::string& dir, const std::string& key, const Program& program);
 
-// A literal database of the literals `ids` (a file profile's, file_profile.h).
+// A file profile's databases (file_profile.h): the literal database of the literals `ids`,
+// and the part of the regex database holding `literals` (in_regex_database) and `atoms`.
 std::string literal_database_key(const Program& program, const std::vector<uint32_t>& ids);
-// Null on a miss or any problem with the entry.
-HsDatabase load_literal_database(const std::string& dir, const std::string& key);
-void store_literal_database(const std::string& dir, const std::string& key,
-                            const hs_database_t* db);
+std::string regex_part_key(const Program& program, const std::vector<uint32_t>& literals,
+                           const std::vector<uint32_t>& atoms);
+// Either of them: null on a miss or any problem with the entry.
+HsDatabase load_database(const std::string& dir, const std::string& key);
+void store_database(const std::string& dir, const std::string& key, const hs_database_t* db);
 
 }  // namespace harrier::compiler

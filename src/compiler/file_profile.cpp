@@ -83,6 +83,37 @@ bool requires_magic(const Guard& g, std::string_view magic) {
   return true;
 }
 
+// Per rule: excluded from `profile`, one of its guards being impossible there. A rule that
+// calls a function with side effects is never settled early, so never excluded.
+std::vector<uint8_t> excluded_rules(const Program& program, size_t profile) {
+  std::vector<uint8_t> possible(program.guards.size());
+  for (size_t g = 0; g < program.guards.size(); ++g)
+    possible[g] = guard_possible(program.guards[g], profile);
+  std::vector<uint8_t> excluded(program.rules.size(), 0);
+  for (size_t r = 0; r < program.gates.size(); ++r) {
+    const RuleGate& gate = program.gates[r];
+    if (!gate.has_side_effects && !gate_open(program, gate, possible)) excluded[r] = 1;
+  }
+  return excluded;
+}
+
+// The literals searched by the regex database or not (`regex_db`), that a rule not
+// excluded uses.
+std::vector<uint32_t> used_literals(const Program& program, const std::vector<uint8_t>& excluded,
+                                    bool regex_db) {
+  auto used = [&](uint32_t string) { return !excluded[program.strings[string].rule]; };
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < program.literals.size(); ++i) {
+    const Literal& lit = program.literals[i];
+    if (in_regex_database(lit) != regex_db) continue;
+    bool keep = false;
+    for (const LiteralForm& f : lit.forms) keep = keep || used(f.string);
+    for (const FactorUse& u : lit.factors) keep = keep || used(u.string);
+    if (keep) out.push_back(static_cast<uint32_t>(i));
+  }
+  return out;
+}
+
 }  // namespace
 
 size_t profile_of(const uint8_t* data, size_t size) {
@@ -111,26 +142,19 @@ bool guard_possible(const Guard& g, size_t profile) {
 }
 
 std::vector<uint32_t> profile_literals(const Program& program, size_t profile) {
-  std::vector<uint8_t> possible(program.guards.size());
-  for (size_t g = 0; g < program.guards.size(); ++g)
-    possible[g] = guard_possible(program.guards[g], profile);
-  // A rule that calls a function with side effects is never settled early, so never excluded.
-  std::vector<uint8_t> excluded(program.rules.size(), 0);
-  for (size_t r = 0; r < program.gates.size(); ++r) {
-    const RuleGate& gate = program.gates[r];
-    if (!gate.has_side_effects && !gate_open(program, gate, possible)) excluded[r] = 1;
+  return used_literals(program, excluded_rules(program, profile), false);
+}
+
+void profile_regex_parts(const Program& program, size_t profile, std::vector<uint32_t>* literals,
+                         std::vector<uint32_t>* atoms) {
+  const std::vector<uint8_t> excluded = excluded_rules(program, profile);
+  *literals = used_literals(program, excluded, true);
+  atoms->clear();
+  for (size_t a = 0; a < program.regex_atoms.size(); ++a) {
+    const RegexAtom& atom = program.regex_atoms[a];
+    if (!atom.pattern.expression.empty() && !excluded[program.strings[atom.string].rule])
+      atoms->push_back(static_cast<uint32_t>(a));
   }
-  auto used = [&](uint32_t string) { return !excluded[program.strings[string].rule]; };
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < program.literals.size(); ++i) {
-    const Literal& lit = program.literals[i];
-    if (in_regex_database(lit)) continue;
-    bool keep = false;
-    for (const LiteralForm& f : lit.forms) keep = keep || used(f.string);
-    for (const FactorUse& u : lit.factors) keep = keep || used(u.string);
-    if (keep) out.push_back(static_cast<uint32_t>(i));
-  }
-  return out;
 }
 
 const char* profile_name(size_t profile) {

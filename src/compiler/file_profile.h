@@ -16,7 +16,8 @@
 // the magic bytes and size range alone (`guard_possible`). Pre-filtering then marks those
 // rules false for every such file (prefilter_rules checks the same guards on the real
 // bytes), so no hit that could matter is ever missed. kAnyProfile assumes nothing and holds
-// every literal (for -n, which reports the strings of every rule).
+// every literal (for -n, which reports the strings of every rule). The regex database is
+// split by profile the same way.
 #pragma once
 
 #include <cstddef>
@@ -47,5 +48,11 @@ std::vector<uint32_t> profile_literals(const Program& program, size_t profile);
 
 // A short name for messages and tests: "mz<1M", "elf>=16M", "any".
 const char* profile_name(size_t profile);
+
+// The parts of the regex database the regex database of `profile` must hold: literals
+// searched there (in_regex_database) and atoms with an expression, both ascending, those
+// some rule not excluded by an impossible guard still uses.
+void profile_regex_parts(const Program& program, size_t profile, std::vector<uint32_t>* literals,
+                         std::vector<uint32_t>* atoms);
 
 }  // namespace harrier::compiler

@@ -157,11 +157,12 @@ struct RuleGate {
   bool owns_second_pass = false;
 };
 
-// The literal database of one file profile (file_profile.h), built or read from the cache
-// the first time a target of that profile is scanned (database.h, literal_database).
-struct LiteralDatabase {
+// A database of one file profile (file_profile.h), built or read from the cache the first
+// time a target of that profile is scanned (database.h, literal_database/regex_database).
+struct ProfileDatabase {
   std::once_flag built;
-  HsDatabase db;      // null when the profile needs no literal
+  HsDatabase db;      // null when the profile needs none (or uses the full regex database)
+  bool full = false;  // regex: the profile uses Program::regex_db itself
   std::string error;  // why it could not be built
 };
 
@@ -200,8 +201,10 @@ struct Program {
   std::vector<uint8_t> regex_db_deferrable;
   HsDatabase regex_db;  // null when there are no hex strings or regexes
   // One per file profile, kProfileCount of them (file_profile.h); the databases are built
-  // lazily, so the Program stays const for its scanners.
-  std::unique_ptr<LiteralDatabase[]> literal_dbs;
+  // lazily, so the Program stays const for its scanners. A profile's regex database is the
+  // part of regex_db its files can need.
+  std::unique_ptr<ProfileDatabase[]> literal_dbs;
+  std::unique_ptr<ProfileDatabase[]> regex_dbs;
   std::string cache_dir;  // where databases are cached; "" for none
 
   // What `harrier compile` saves: the sources, so a load re-derives everything. Kept only

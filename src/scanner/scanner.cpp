@@ -127,10 +127,10 @@ struct Scanner::Impl {
   std::shared_ptr<const Rules> rules;
   const compiler::Program* program = nullptr;
   std::unique_ptr<hs_scratch_t, HsScratchDeleter> scratch;
-  // Per file profile: a stream of its literal database, opened (and the scratch grown for
-  // it) the first time this scanner meets the profile; reset after every target.
-  std::vector<HsStream> literal_streams;
-  HsStream regex_stream;
+  // Per file profile: a stream of its literal and of its regex database, opened (and the
+  // scratch grown for the database) the first time this scanner needs it; reset after
+  // every target.
+  std::vector<HsStream> literal_streams, regex_streams;
   ScanOptions options;
   std::vector<ExternalValue> externals;
   scanner::ScanState state;
@@ -140,8 +140,8 @@ struct Scanner::Impl {
 
   ScanStatus run(std::span<const uint8_t> data, const RuleCallback& callback,
                  scanner::MappedFile* file = nullptr);
-  hs_stream_t* literal_stream(size_t profile);
-  void search(hs_stream_t* literals, bool regexes, scanner::MappedFile* file);
+  hs_stream_t* profile_stream(bool regex, size_t profile);
+  void search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file);
   bool deferred_regexes_needed();
   void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
 };
@@ -150,11 +150,8 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   impl_->rules = std::move(rules);
   impl_->program = &impl_->rules->impl().program;
   const compiler::Program& p = *impl_->program;
-  hs_scratch_t* s = nullptr;
-  if (p.regex_db) hs_alloc_scratch(p.regex_db.get(), &s);
-  impl_->scratch.reset(s);
-  impl_->regex_stream = open_stream(p.regex_db.get());
   impl_->literal_streams.resize(compiler::kProfileCount);
+  impl_->regex_streams.resize(compiler::kProfileCount);
   for (const auto& e : p.externals) impl_->externals.push_back(e.value);
   auto& st = impl_->state;
   st.program = &p;
@@ -260,17 +257,13 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   bool any_needed =
       std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
-  if (p.regex_db && !regex_stream) {
-    last_error = "could not open a Vectorscan stream (out of memory?)";
-    return ScanStatus::kError;
-  }
-  // Only the literals some rule can still need on a file like this one are searched
-  // (file_profile.h); with -n every string is reported, so every literal is.
+  // Only the literals and regexes some rule can still need on a file like this one are
+  // searched (file_profile.h); with -n every string is reported, so every one is.
+  const size_t profile =
+      options.report_non_matching ? compiler::kAnyProfile : compiler::profile_of(st.data, st.size);
   hs_stream_t* literals = nullptr;
   if (any_needed) {
-    size_t profile = options.report_non_matching ? compiler::kAnyProfile
-                                                 : compiler::profile_of(st.data, st.size);
-    literals = literal_stream(profile);
+    literals = profile_stream(false, profile);
     if (!literals && !last_error.empty()) return ScanStatus::kError;
   }
   // The few strings left in the regex database mostly belong to rules with guards: a file
@@ -279,16 +272,21 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   // second pass, only when such a trigger got a candidate; not with -n, which reports the
   // strings of rules that do not match.
   bool regexes_now = false, regexes_later = false;
-  for (size_t i = 0; regex_stream && i < p.regex_db_strings.size(); ++i) {
+  for (size_t i = 0; i < p.regex_db_strings.size(); ++i) {
     if (!st.string_needed[p.regex_db_strings[i]]) continue;
     bool later = p.regex_db_deferrable[i] && !options.report_non_matching;
     (later ? regexes_later : regexes_now) = true;
   }
+  hs_stream_t* regexes = nullptr;
+  if (any_needed && (regexes_now || regexes_later)) {
+    regexes = profile_stream(true, profile);
+    if (!regexes && !last_error.empty()) return ScanStatus::kError;
+  }
   if (!data.empty() && any_needed) {
-    search(literals, regexes_now, file);
-    if (!regexes_now && regexes_later && !st.timed_out && deferred_regexes_needed()) {
+    search(literals, regexes_now ? regexes : nullptr, file);
+    if (regexes && !regexes_now && !st.timed_out && deferred_regexes_needed()) {
       if (file) file->restart();
-      search(nullptr, true, file);
+      search(nullptr, regexes, file);
     }
   }
   scanner::resolve_matches(st);
@@ -313,17 +311,23 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   return status;
 }
 
-// The stream of `profile`'s literal database; null when the profile needs no literal, or
-// with last_error set when the database, the scratch or the stream could not be had. A
-// profile's database that fails to build is replaced by the one that assumes nothing.
-hs_stream_t* Scanner::Impl::literal_stream(size_t profile) {
-  HsStream& stream = literal_streams[profile];
+// The stream of `profile`'s literal or regex database; null when the profile needs none,
+// or with last_error set when the database, the scratch or the stream could not be had. A
+// profile's literal database that fails to build is replaced by the one that assumes
+// nothing (a regex database, by the full one: compiler/database.cpp).
+hs_stream_t* Scanner::Impl::profile_stream(bool regex, size_t profile) {
+  HsStream& stream = (regex ? regex_streams : literal_streams)[profile];
   if (stream) return stream.get();
   std::string error;
-  const hs_database_t* db = compiler::literal_database(*program, profile, &error);
-  if (!error.empty() && profile != compiler::kAnyProfile) {
-    error.clear();
-    db = compiler::literal_database(*program, compiler::kAnyProfile, &error);
+  const hs_database_t* db;
+  if (regex) {
+    db = compiler::regex_database(*program, profile);
+  } else {
+    db = compiler::literal_database(*program, profile, &error);
+    if (!error.empty() && profile != compiler::kAnyProfile) {
+      error.clear();
+      db = compiler::literal_database(*program, compiler::kAnyProfile, &error);
+    }
   }
   if (!error.empty()) {
     last_error = error;
@@ -367,7 +371,7 @@ bool Scanner::Impl::deferred_regexes_needed() {
 // Feeds the target to both streams chunk by chunk, then resets them (which also reports
 // what matches at the end of the data). Offsets in a stream count from the target's start,
 // so the callbacks see the same offsets as one block scan would give them.
-void Scanner::Impl::search(hs_stream_t* literals, bool regexes, scanner::MappedFile* file) {
+void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file) {
   auto& st = state;
   const char* bytes = reinterpret_cast<const char*>(st.data);
   hs_scratch_t* s = scratch.get();
@@ -375,12 +379,11 @@ void Scanner::Impl::search(hs_stream_t* literals, bool regexes, scanner::MappedF
     auto n = static_cast<unsigned>(std::min(kScanChunk, st.size - at));
     if (file) file->prefetch(at, n);
     if (literals) hs_scan_stream(literals, bytes + at, n, 0, s, on_literal, &st);
-    if (regexes && !st.timed_out)
-      hs_scan_stream(regex_stream.get(), bytes + at, n, 0, s, on_regex, &st);
+    if (regexes && !st.timed_out) hs_scan_stream(regexes, bytes + at, n, 0, s, on_regex, &st);
     if (file) file->release(at + n);
   }
   if (literals) hs_reset_stream(literals, 0, s, st.timed_out ? nullptr : on_literal, &st);
-  if (regexes) hs_reset_stream(regex_stream.get(), 0, s, st.timed_out ? nullptr : on_regex, &st);
+  if (regexes) hs_reset_stream(regexes, 0, s, st.timed_out ? nullptr : on_regex, &st);
 }
 
 void Scanner::Impl::report(size_t r, bool matched, std::span<const uint8_t> data, RuleResult& out) {

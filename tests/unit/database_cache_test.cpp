@@ -81,12 +81,12 @@ TEST_F(DatabaseCache, LiteralDatabaseEntries) {
   ASSERT_TRUE(db) << error;
   std::vector<uint32_t> ids = profile_literals(built, kAnyProfile);
   std::string key = literal_database_key(built, ids);
-  EXPECT_FALSE(load_literal_database(dir(), key));
-  store_literal_database(dir(), key, db);
-  EXPECT_TRUE(load_literal_database(dir(), key));
+  EXPECT_FALSE(load_database(dir(), key));
+  store_database(dir(), key, db);
+  EXPECT_TRUE(load_database(dir(), key));
   // Another set of literals is another entry; a regex database never reads as one.
   EXPECT_NE(literal_database_key(built, {}), key);
-  EXPECT_FALSE(load_literal_database(dir(), regex_database_key(built)));
+  EXPECT_FALSE(load_database(dir(), regex_database_key(built)));
 }
 
 TEST_F(DatabaseCache, CorruptEntryIsAMissAndRewritten) {

@@ -158,8 +158,7 @@ std::vector<uint8_t> regex_database_deferrable(const Program& program) {
 }
 
 bool build_databases(Program& program, std::string* error) {
-  program.literal_dbs = std::make_unique<ProfileDatabase[]>(kProfileCount);
-  program.regex_dbs = std::make_unique<ProfileDatabase[]>(kProfileCount);
+  program.profile_dbs = std::make_unique<ProfileDatabases>(kProfileCount);
   std::string key = regex_database_key(program);
   if (!load_regex_database(program.cache_dir, key, program)) {
     if (!compile_regexes(program, error)) return false;
@@ -171,13 +170,14 @@ bool build_databases(Program& program, std::string* error) {
 }
 
 const hs_database_t* literal_database(const Program& program, size_t profile, std::string* error) {
-  ProfileDatabase& slot = program.literal_dbs[profile];
+  ProfileDatabase& slot = program.profile_dbs->literal[profile];
   std::call_once(slot.built, [&] {
     std::vector<uint32_t> ids = profile_literals(program, profile);
     if (ids.empty()) return;
     std::string key = literal_database_key(program, ids);
     slot.db = load_database(program.cache_dir, key);
     if (slot.db) return;
+    std::lock_guard lock(program.profile_dbs->compiling);
     slot.db = compile_literals(program, ids, &slot.error);
     if (slot.db) store_database(program.cache_dir, key, slot.db.get());
   });
@@ -187,7 +187,7 @@ const hs_database_t* literal_database(const Program& program, size_t profile, st
 
 const hs_database_t* regex_database(const Program& program, size_t profile) {
   if (!program.regex_db) return nullptr;
-  ProfileDatabase& slot = program.regex_dbs[profile];
+  ProfileDatabase& slot = program.profile_dbs->regex[profile];
   std::call_once(slot.built, [&] {
     std::vector<uint32_t> literals, atoms;
     profile_regex_parts(program, profile, &literals, &atoms);
@@ -197,6 +197,7 @@ const hs_database_t* regex_database(const Program& program, size_t profile) {
     if (slot.db) return;
     int bad = -1;
     std::string error;
+    std::lock_guard lock(program.profile_dbs->compiling);
     slot.db = compile_regex_inputs(regex_inputs(program, literals, atoms), &bad, &error);
     // Every part was accepted in the full database; should a part be refused alone, the
     // profile uses the full one.

@@ -166,6 +166,16 @@ struct ProfileDatabase {
   std::string error;  // why it could not be built
 };
 
+struct ProfileDatabases {
+  explicit ProfileDatabases(size_t profiles)
+      : literal(std::make_unique<ProfileDatabase[]>(profiles)),
+        regex(std::make_unique<ProfileDatabase[]>(profiles)) {}
+  std::unique_ptr<ProfileDatabase[]> literal, regex;
+  // One Vectorscan compile at a time: each takes tens of megabytes while it runs, and two
+  // scanners meeting two new profiles at once would add them up.
+  std::mutex compiling;
+};
+
 struct ExternalVar {
   std::string name;
   ExternalValue value;
@@ -203,8 +213,7 @@ struct Program {
   // One per file profile, kProfileCount of them (file_profile.h); the databases are built
   // lazily, so the Program stays const for its scanners. A profile's regex database is the
   // part of regex_db its files can need.
-  std::unique_ptr<ProfileDatabase[]> literal_dbs;
-  std::unique_ptr<ProfileDatabase[]> regex_dbs;
+  std::unique_ptr<ProfileDatabases> profile_dbs;
   std::string cache_dir;  // where databases are cached; "" for none
 
   // What `harrier compile` saves: the sources, so a load re-derives everything. Kept only

@@ -146,7 +146,8 @@ class TriggerFinder {
       case NodeOp::kOr:
         return both(falsy_without(*n.a), falsy_without(*n.b));
       case NodeOp::kGt:
-        if (is_count(*n.a) && positive_constant(n.b.get(), 0))
+        // `#a > 0`, `#a > 5`, `#a > #b`: no match of $a leaves 0 > (something >= 0).
+        if (is_count(*n.a) && (positive_constant(n.b.get(), 0) || is_count(*n.b)))
           return std::vector<uint32_t>{n.a->index};
         break;
       case NodeOp::kGe:
@@ -184,7 +185,9 @@ class TriggerFinder {
   // undefined without a match, and undefined spreads through arithmetic.
   Strings undefined_without(const Node& n) const {
     if (is_string_read(n)) return std::vector<uint32_t>{n.index};
-    if (n.op == NodeOp::kNeg || n.op == NodeOp::kBitNot) return undefined_without(*n.a);
+    // uint32(@a + 8): a read at an undefined offset is undefined.
+    if (n.op == NodeOp::kNeg || n.op == NodeOp::kBitNot || n.op == NodeOp::kReadInt)
+      return undefined_without(*n.a);
     if (is_arithmetic(n.op)) return either(undefined_without(*n.a), undefined_without(*n.b));
     return std::nullopt;
   }

@@ -10,7 +10,13 @@
 //
 // Installed (or symlinked) under the name `yara`, the binary behaves as `harrier scan`
 // and names itself "yara" in messages, so it can replace yara in existing scripts.
+#include <sys/mman.h>
 #include <unistd.h>
+#if defined(HARRIER_MIMALLOC)
+#include <mimalloc.h>
+#endif
+
+#include <cstdint>
 
 #include <span>
 #include <string>
@@ -114,10 +120,34 @@ int run(std::string_view invoked_as, std::vector<std::string> args) {
   return command->run("harrier " + first, std::span(args).subspan(1));
 }
 
+#if defined(HARRIER_MIMALLOC)
+// Gives mimalloc a 128 MiB arena of transparent huge pages (2 MiB) to allocate from first.
+// Compiling signature-base touches about 100 MB of fresh heap; in 4 KiB pages that was
+// 25,000 page faults, a third of the compile (0.55 -> 0.35 s), and the scan got faster too.
+// mimalloc's own large-page option is read only from the environment at start-up, hence an
+// arena of our own. It is reserved address space until touched; past it mimalloc maps
+// memory as usual, so the scan's later allocations do not all round up to huge pages (with
+// a 1 GiB arena peak RSS grew by 20 MB).
+void use_huge_page_heap() {
+  constexpr size_t kArena = size_t{128} << 20, kAlign = size_t{64} << 20;
+  void* p = mmap(nullptr, kArena + kAlign, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return;
+  auto begin = (reinterpret_cast<uintptr_t>(p) + kAlign - 1) & ~(kAlign - 1);
+  void* arena = reinterpret_cast<void*>(begin);
+  if (madvise(arena, kArena, MADV_HUGEPAGE) != 0 ||
+      !mi_manage_os_memory(arena, kArena, true, false, true, -1))
+    munmap(p, kArena + kAlign);
+}
+#endif
+
 }  // namespace
 }  // namespace harrier::cli
 
 int main(int argc, char** argv) {
+#if defined(HARRIER_MIMALLOC)
+  harrier::cli::use_huge_page_heap();
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   return harrier::cli::run(argc > 0 ? argv[0] : "harrier", std::move(args));
 }

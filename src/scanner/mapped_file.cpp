@@ -13,7 +13,7 @@ namespace harrier::scanner {
 namespace {
 constexpr size_t kReadThreshold = 64 * 1024;  // without a ReadBuffer: below this, read()
 // Larger files are mapped and scanned in chunks: a scanner's buffer stays this small.
-constexpr size_t kMaxBufferedFile = size_t{8} << 20;
+constexpr size_t kMaxBufferedFile = size_t{4} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
 size_t page_size() {
@@ -31,8 +31,8 @@ ssize_t read_all(int fd, uint8_t* out, size_t size) {
   }
   return static_cast<ssize_t>(got);
 }
-// Each fault of a file mapping maps up to 64 KiB around it: this many is 16 MiB at most.
-constexpr long kTrimFaults = 256;
+// Each fault of a file mapping maps up to 64 KiB around it: this many is 4 MiB at most.
+constexpr long kTrimFaults = 64;
 
 long thread_minor_faults() {
   struct rusage ru {};

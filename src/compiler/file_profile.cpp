@@ -157,11 +157,17 @@ void profile_regex_parts(const Program& program, size_t profile, std::vector<uin
   }
 }
 
-const char* profile_name(size_t profile) {
-  static constexpr const char* kNames[kProfileCount] = {
-      "mz<1M",    "mz<16M",   "mz>=16M",   "elf<1M",     "elf<16M",
-      "elf>=16M", "other<1M", "other<16M", "other>=16M", "any"};
-  return profile < kProfileCount ? kNames[profile] : "?";
+std::string profile_name(size_t profile) {
+  if (profile >= kAnyProfile) return "any";
+  static constexpr const char* kMagicNames[kMagicClasses] = {"mz", "elf", "other"};
+  const size_t cls = size_class(profile);
+  auto size = [](uint64_t bound) {
+    return bound % (1 << 20) == 0 ? std::to_string(bound >> 20) + "M"
+                                  : std::to_string(bound >> 10) + "K";
+  };
+  std::string out = kMagicNames[magic_class(profile)];
+  if (cls + 1 < kSizeClasses) return out + "<" + size(kSizeBounds[cls]);
+  return out + ">=" + size(kSizeBounds[cls - 1]);
 }
 
 }  // namespace harrier::compiler

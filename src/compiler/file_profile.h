@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/program.h"
@@ -30,6 +31,7 @@ namespace harrier::compiler {
 
 // Magic classes × size classes, then kAnyProfile.
 inline constexpr size_t kMagicClasses = 3;  // MZ, ELF, anything else
+// (Five size classes, 256K/1M/4M/16M, scanned no faster and held 20 MB more databases.)
 inline constexpr uint64_t kSizeBounds[] = {uint64_t{1} << 20, uint64_t{16} << 20};
 inline constexpr size_t kSizeClasses = std::size(kSizeBounds) + 1;
 inline constexpr size_t kAnyProfile = kMagicClasses * kSizeClasses;
@@ -47,7 +49,7 @@ bool guard_possible(const Guard& g, size_t profile);
 std::vector<uint32_t> profile_literals(const Program& program, size_t profile);
 
 // A short name for messages and tests: "mz<1M", "elf>=16M", "any".
-const char* profile_name(size_t profile);
+std::string profile_name(size_t profile);
 
 // The parts of the regex database the regex database of `profile` must hold: literals
 // searched there (in_regex_database) and atoms with an expression, both ascending, those

@@ -38,18 +38,18 @@ Guard filesize(NodeOp op, int64_t value) {
 }
 
 TEST(FileProfile, Classes) {
-  EXPECT_STREQ(profile_name(profile("MZ\x90", 3)), "mz<1M");
-  EXPECT_STREQ(profile_name(profile("\x7f"
-                                    "ELF",
-                                    20 << 20)),
-               "elf>=16M");
-  EXPECT_STREQ(profile_name(profile("\x7f"
-                                    "EL",
-                                    3)),
-               "other<1M");
-  EXPECT_STREQ(profile_name(profile("M", 1)), "other<1M");
-  EXPECT_STREQ(profile_name(profile("PK\3\4", 1 << 20)), "other<16M");
-  EXPECT_STREQ(profile_name(kAnyProfile), "any");
+  EXPECT_EQ(profile_name(profile("MZ\x90", 3)), "mz<1M");
+  EXPECT_EQ(profile_name(profile("\x7f"
+                                 "ELF",
+                                 20 << 20)),
+            "elf>=16M");
+  EXPECT_EQ(profile_name(profile("\x7f"
+                                 "EL",
+                                 3)),
+            "other<1M");
+  EXPECT_EQ(profile_name(profile("M", 1)), "other<1M");
+  EXPECT_EQ(profile_name(profile("PK\3\4", 1 << 20)), "other<16M");
+  EXPECT_EQ(profile_name(kAnyProfile), "any");
 }
 
 TEST(FileProfile, Guards) {

@@ -238,6 +238,7 @@ void build_gates(Program& program) {
   program.gate_guards.clear();
   program.trigger_strings.clear();
   program.is_trigger.assign(program.strings.size(), 0);
+  program.global_rules.clear();
   auto same = [](const Guard& a, const Guard& b) {
     return a.filesize == b.filesize && a.read_size == b.read_size &&
            a.read_signed == b.read_signed && a.read_big_endian == b.read_big_endian &&
@@ -248,6 +249,7 @@ void build_gates(Program& program) {
     const CompiledRule& rule = program.rules[r];
     RuleGate& gate = program.gates[r];
     gate.has_side_effects = rule.has_side_effects;
+    if (rule.info.is_global) program.global_rules.push_back(static_cast<uint32_t>(r));
     gate.owns_second_pass = std::any_of(rule.strings.begin(), rule.strings.end(),
                                         [&](uint32_t k) { return second_pass[k] != 0; });
     if (!rule.condition) continue;

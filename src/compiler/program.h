@@ -182,7 +182,7 @@ struct ExternalVar {
 };
 
 struct Program {
-  std::vector<CompiledString> strings;
+  std::vector<CompiledString> strings;  // a rule's strings are contiguous, rules in order
   std::vector<Literal> literals;
   std::vector<RegexAtom> regex_atoms;
   std::vector<CompiledRule> rules;
@@ -192,6 +192,7 @@ struct Program {
   std::vector<const modules::Module*> modules;
   std::vector<std::string> namespaces;
   std::vector<uint32_t> rule_namespace;  // rule index -> namespace index
+  std::vector<uint32_t> global_rules;    // rule indices, ascending
   size_t max_loop_depth = 0;             // loop variable slots needed by the evaluator
 
   std::vector<RuleGate> gates;            // per rule

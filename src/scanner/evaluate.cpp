@@ -786,11 +786,14 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
   }
   // A global rule known to fail decides its whole namespace.
   std::vector<bool> failed_global(p.namespaces.size(), false);
-  for (size_t r = 0; r < p.rules.size(); ++r)
-    if (p.rules[r].info.is_global && state[r] == kRuleFalse)
-      failed_global[p.rule_namespace[r]] = true;
-  for (size_t r = 0; r < p.rules.size(); ++r)
-    if (failed_global[p.rule_namespace[r]] && !p.rules[r].has_side_effects) state[r] = kRuleFalse;
+  bool any_failed = false;
+  for (uint32_t r : p.global_rules) {
+    if (state[r] != kRuleFalse) continue;
+    failed_global[p.rule_namespace[r]] = true;
+    any_failed = true;
+  }
+  for (size_t r = 0; any_failed && r < p.rules.size(); ++r)
+    if (failed_global[p.rule_namespace[r]] && !p.gates[r].has_side_effects) state[r] = kRuleFalse;
   return state;
 }
 
@@ -818,12 +821,14 @@ std::vector<bool> evaluate_rules(ScanState& st, const std::vector<ExternalValue>
       match = ev.condition(*p.rules[r].condition);
     }
     results[r] = match ? kRuleTrue : kRuleFalse;
-    if (p.rules[r].info.is_global && !match) unsatisfied_global[p.rule_namespace[r]] = true;
   }
   for (uint32_t s : st.matched_strings) triggered[st.string_rule[s]] = 0;
+  for (uint32_t r : p.global_rules)
+    if (results[r] != kRuleTrue) unsatisfied_global[p.rule_namespace[r]] = true;
   std::vector<bool> final_results(p.rules.size());
   for (size_t r = 0; r < p.rules.size(); ++r)
-    final_results[r] = results[r] == kRuleTrue && !unsatisfied_global[p.rule_namespace[r]];
+    final_results[r] = results[r] == kRuleTrue &&
+                       (p.global_rules.empty() || !unsatisfied_global[p.rule_namespace[r]]);
   return final_results;
 }
 

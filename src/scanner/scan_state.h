@@ -65,6 +65,9 @@ struct ScanState {
   std::vector<bool> overflowed;                // per string: hit YARA's match limit
   std::vector<uint32_t> matched_strings;       // strings with matches, to reset cheaply
   std::vector<uint8_t> string_needed;          // per string: its rule is not settled false
+  std::vector<uint8_t> rule_needed;            // per rule: what string_needed says of it
+  std::vector<uint32_t> rule_strings;          // rule r's strings: [rule_strings[r], [r + 1])
+  std::vector<uint32_t> dropped_strings;       // set unneeded alone, for this target
   std::vector<uint8_t> has_candidates;         // per string, all 0 between uses (scanner.cpp)
   std::vector<uint32_t> string_rule;           // per string: its rule (Program::strings, packed)
   std::vector<uint32_t> everywhere_atoms;      // regex atoms with no Vectorscan expression

@@ -143,6 +143,7 @@ struct Scanner::Impl {
   hs_stream_t* profile_stream(bool regex, size_t profile);
   void search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file);
   bool deferred_regexes_needed();
+  void drop(uint32_t string);  // unneeded for this target only
   void report(size_t rule, bool matched, std::span<const uint8_t> data, RuleResult& out);
 };
 
@@ -159,6 +160,10 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   st.matches.resize(p.strings.size());
   st.overflowed.resize(p.strings.size());
   st.string_needed.assign(p.strings.size(), 1);
+  st.rule_needed.assign(p.rules.size(), 1);
+  st.rule_strings.assign(p.rules.size() + 1, 0);
+  for (size_t r = 0; r < p.rules.size(); ++r)
+    st.rule_strings[r + 1] = st.rule_strings[r] + static_cast<uint32_t>(p.rules[r].strings.size());
   st.has_candidates.assign(p.strings.size(), 0);
   for (const auto& s : p.strings) st.string_rule.push_back(s.rule);
   for (uint32_t a = 0; a < p.regex_atoms.size(); ++a)
@@ -246,16 +251,22 @@ ScanStatus Scanner::Impl::run(std::span<const uint8_t> data, const RuleCallback&
   }
   // Rules settled before any string is verified (see prefilter_rules) need none of their
   // strings. With -n every rule's strings are reported, so nothing is skipped.
+  // string_needed is rewritten only for the rules whose answer changed since the last
+  // target (a rule's strings are contiguous: Program::strings), not string by string.
   std::vector<uint8_t> known;
-  if (options.report_non_matching) {
-    std::fill(st.string_needed.begin(), st.string_needed.end(), 1);
-  } else {
-    known = scanner::prefilter_rules(st, externals);
-    for (size_t k = 0; k < p.strings.size(); ++k)
-      st.string_needed[k] = known[st.string_rule[k]] != scanner::kRuleFalse;
+  if (!options.report_non_matching) known = scanner::prefilter_rules(st, externals);
+  for (uint32_t k : st.dropped_strings) st.string_needed[k] = st.rule_needed[st.string_rule[k]];
+  st.dropped_strings.clear();
+  bool any_needed = false;
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    const uint8_t need = known.empty() || known[r] != scanner::kRuleFalse;
+    const uint32_t begin = st.rule_strings[r], end = st.rule_strings[r + 1];
+    if (need != st.rule_needed[r]) {
+      std::fill(st.string_needed.begin() + begin, st.string_needed.begin() + end, need);
+      st.rule_needed[r] = need;
+    }
+    any_needed = any_needed || (need && begin < end);
   }
-  bool any_needed =
-      std::find(st.string_needed.begin(), st.string_needed.end(), 1) != st.string_needed.end();
 
   // Only the literals and regexes some rule can still need on a file like this one are
   // searched (file_profile.h); with -n every string is reported, so every one is.
@@ -345,6 +356,11 @@ hs_stream_t* Scanner::Impl::profile_stream(bool regex, size_t profile) {
 // After the literal pass: whether a deferred regex-database string is still needed, its
 // rule's trigger having got a candidate. Those whose rule's trigger got none are marked
 // unneeded, in case the regex pass runs for another.
+void Scanner::Impl::drop(uint32_t string) {
+  state.string_needed[string] = 0;
+  state.dropped_strings.push_back(string);
+}
+
 bool Scanner::Impl::deferred_regexes_needed() {
   const compiler::Program& p = *program;
   auto& st = state;
@@ -361,7 +377,7 @@ bool Scanner::Impl::deferred_regexes_needed() {
                     [&](uint32_t t) { return hit[t] != 0; }))
       any = true;
     else
-      st.string_needed[k] = 0;
+      drop(k);
   }
   for (uint32_t s : st.touched_strings) hit[s] = 0;
   for (uint32_t a : st.touched_atoms) hit[p.regex_atoms[a].string] = 0;

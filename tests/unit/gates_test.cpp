@@ -99,6 +99,20 @@ TEST(Gates, GuardsAreShared) {
   EXPECT_EQ(p.gates[2].guards_end - p.gates[2].guards_begin, 0u);  // `or`: no guard
 }
 
+// The scanner marks a rule's strings needed or not as one range (scanner.cpp).
+TEST(Gates, RuleStringsAreContiguous) {
+  auto rules = compile(
+      "rule a { strings: $a = \"aaaa\" $b = \"bbbb\" condition: all of them }\n"
+      "rule b { condition: true }\n"
+      "private rule c { strings: $c = { 63 63 ?? 63 } condition: $c }\n"
+      "rule d { strings: $d = /dd+d/ $e = \"eeee\" wide condition: c or any of them }\n");
+  const Program& p = rules->impl().program;
+  uint32_t next = 0;
+  for (const CompiledRule& r : p.rules)
+    for (uint32_t k : r.strings) EXPECT_EQ(k, next++);
+  EXPECT_EQ(next, p.strings.size());
+}
+
 // `$a at N` of a plain literal is the read of its bytes at N, as big-endian guards.
 TEST(Gates, LiteralAtOffsetIsAGuard) {
   auto rules = compile(

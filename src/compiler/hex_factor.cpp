@@ -348,9 +348,12 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
       };
       Len after = capped(suffix[j + 1]), before = capped(prefix[i]);
       uint64_t limit = bits >= kStrongBits ? kMaxStrongWindow : kMaxTailWindow;
-      bool by_end = window(after) < limit;
-      bool by_start = !by_end && window(before) < limit;
-      if (!by_end && !by_start) continue;
+      // The side with the narrower window gives the candidates: a factor at the pattern's
+      // start (`\beval[\t ]{0,500}\(`) gives one start per hit, verified forwards, where
+      // its ends would be 500 candidates each walked backwards.
+      const bool end_ok = window(after) < limit, start_ok = window(before) < limit;
+      if (!end_ok && !start_ok) continue;
+      const bool by_start = start_ok && (!end_ok || window(before) < window(after));
       const Len& around = by_start ? before : after;
       bool better = bits > best_bits || (bits == best_bits &&
                                          around.max - around.min < best->max_tail - best->min_tail);

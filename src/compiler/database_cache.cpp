@@ -181,6 +181,33 @@ void write_entry(const std::string& dir, const std::string& key,
   prune(dir);
 }
 
+// The literals `ids`, each with its id and flags, into a digest.
+template <typename Feed, typename FeedU64>
+void feed_literals(const Program& program, const std::vector<uint32_t>& ids, Feed& feed,
+                   FeedU64& feed_u64) {
+  for (uint32_t id : ids) {
+    const Literal& lit = program.literals[id];
+    feed_u64(id);
+    feed_u64(lit.bytes.size());
+    feed(lit.bytes.data(), lit.bytes.size());
+    feed_u64(lit.caseless);
+  }
+}
+
+// Atoms' expressions and flags into a digest; an atom without one (a factor's) feeds an
+// empty expression.
+template <typename Feed, typename FeedU64>
+void feed_atoms(const Program& program, const std::vector<uint32_t>& atoms, Feed& feed,
+                FeedU64& feed_u64) {
+  for (uint32_t a : atoms) {
+    const regex::HsPattern& p = program.regex_atoms[a].pattern;
+    feed_u64(a);
+    feed_u64(p.expression.size());
+    feed(p.expression.data(), p.expression.size());
+    feed_u64(p.flags);
+  }
+}
+
 }  // namespace
 
 std::string database_cache_dir() {
@@ -193,54 +220,28 @@ std::string database_cache_dir() {
 }
 
 std::string regex_database_key(const Program& program) {
+  std::vector<uint32_t> literals, atoms;
+  for (size_t i = 0; i < program.literals.size(); ++i)
+    if (in_regex_database(program.literals[i])) literals.push_back(static_cast<uint32_t>(i));
+  for (size_t a = 0; a < program.regex_atoms.size(); ++a) atoms.push_back(static_cast<uint32_t>(a));
   return digest_key('r', [&](auto feed, auto feed_u64) {
-    for (size_t i = 0; i < program.literals.size(); ++i) {
-      const Literal& lit = program.literals[i];
-      if (!in_regex_database(lit)) continue;
-      feed_u64(i);
-      feed_u64(lit.bytes.size());
-      feed(lit.bytes.data(), lit.bytes.size());
-      feed_u64(lit.caseless);
-    }
-    feed_u64(program.regex_atoms.size());
-    for (const RegexAtom& atom : program.regex_atoms) {
-      feed_u64(atom.pattern.expression.size());
-      feed(atom.pattern.expression.data(), atom.pattern.expression.size());
-      feed_u64(atom.pattern.flags);
-    }
+    feed_literals(program, literals, feed, feed_u64);
+    feed_u64(UINT64_MAX);  // literals | atoms
+    feed_atoms(program, atoms, feed, feed_u64);
   });
 }
 
 std::string literal_database_key(const Program& program, const std::vector<uint32_t>& ids) {
-  return digest_key('l', [&](auto feed, auto feed_u64) {
-    for (uint32_t id : ids) {
-      const Literal& lit = program.literals[id];
-      feed_u64(id);
-      feed_u64(lit.bytes.size());
-      feed(lit.bytes.data(), lit.bytes.size());
-      feed_u64(lit.caseless);
-    }
-  });
+  return digest_key('l',
+                    [&](auto feed, auto feed_u64) { feed_literals(program, ids, feed, feed_u64); });
 }
 
 std::string regex_part_key(const Program& program, const std::vector<uint32_t>& literals,
                            const std::vector<uint32_t>& atoms) {
   return digest_key('p', [&](auto feed, auto feed_u64) {
-    for (uint32_t id : literals) {
-      const Literal& lit = program.literals[id];
-      feed_u64(id);
-      feed_u64(lit.bytes.size());
-      feed(lit.bytes.data(), lit.bytes.size());
-      feed_u64(lit.caseless);
-    }
+    feed_literals(program, literals, feed, feed_u64);
     feed_u64(UINT64_MAX);  // literals | atoms
-    for (uint32_t a : atoms) {
-      const regex::HsPattern& p = program.regex_atoms[a].pattern;
-      feed_u64(a);
-      feed_u64(p.expression.size());
-      feed(p.expression.data(), p.expression.size());
-      feed_u64(p.flags);
-    }
+    feed_atoms(program, atoms, feed, feed_u64);
   });
 }
 

@@ -39,12 +39,17 @@ class DatabaseCache : public testing::Test {
 
   // Compiles `source`, then gets its regex database through the cache in dir() (the key
   // decides the entry): read from it, or stored into it from the fresh build.
-  Program program(const std::string& source, bool from_cache) {
+  static std::shared_ptr<const Rules> build(const std::string& source) {
     Compiler c;
     c.set_cache_enabled(false);
     EXPECT_TRUE(c.add_string(source));
     auto rules = c.build();
     EXPECT_TRUE(rules);
+    return rules;
+  }
+
+  Program program(const std::string& source, bool from_cache) {
+    auto rules = build(source);
     const Program& built = rules->impl().program;
     Program p;
     p.literals = built.literals;
@@ -70,10 +75,7 @@ TEST_F(DatabaseCache, SecondBuildReadsTheEntry) {
 }
 
 TEST_F(DatabaseCache, LiteralDatabaseEntries) {
-  Compiler c;
-  c.set_cache_enabled(false);
-  ASSERT_TRUE(c.add_string(kRules));
-  auto rules = c.build();
+  auto rules = build(kRules);
   ASSERT_TRUE(rules);
   const Program& built = rules->impl().program;
   std::string error;

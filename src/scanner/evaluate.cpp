@@ -765,9 +765,13 @@ class Evaluator : public modules::Host {
 
 }  // namespace
 
+// See prefilter_rules: a rule left unsettled this many targets in a row is not walked again.
+constexpr uint16_t kPreUnsettledLimit = 32;
+
 std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalValue>& externals) {
   const compiler::Program& p = *st.program;
   std::vector<uint8_t> state(p.rules.size(), kRuleUnknown);
+  st.pre_unsettled.resize(p.rules.size());
   st.guard_results.resize(p.guards.size());
   for (size_t g = 0; g < p.guards.size(); ++g)
     st.guard_results[g] = compiler::guard_holds(p.guards[g], st.data, st.size);
@@ -777,11 +781,16 @@ std::vector<uint8_t> prefilter_rules(ScanState& st, const std::vector<ExternalVa
     if (gate.has_side_effects) continue;  // stays unknown: evaluated in full, in order
     if (!compiler::gate_open(p, gate, st.guard_results)) {
       state[r] = kRuleFalse;
-    } else if (!gate.has_trigger || gate.owns_second_pass) {
+    } else if (gate.owns_second_pass ||
+               (!gate.has_trigger && st.pre_unsettled[r] < kPreUnsettledLimit)) {
       // A rule with a trigger is left for after the scan: it is nearly always settled then
       // by its trigger alone, so walking its condition now costs more than it saves; unless
-      // settling it now can spare the regex pass.
+      // settling it now can spare the regex pass. A rule this walk left unsettled on the
+      // last kPreUnsettledLimit targets in a row (its answer hangs on its strings) is no
+      // longer walked twice per target by this scanner: unknown is always a safe answer.
       state[r] = ev.pre_condition(*p.rules[r].condition);
+      uint16_t& unsettled = st.pre_unsettled[r];
+      unsettled = state[r] == kRuleUnknown ? static_cast<uint16_t>(unsettled + 1) : 0;
     }
   }
   // A global rule known to fail decides its whole namespace.

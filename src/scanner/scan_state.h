@@ -73,6 +73,8 @@ struct ScanState {
   std::vector<uint32_t> everywhere_atoms;      // regex atoms with no Vectorscan expression
   std::vector<uint8_t> guard_results;          // per Program::guards entry, this file
   std::vector<uint8_t> rule_triggered;         // per rule, all 0 between uses (evaluate.cpp)
+  std::vector<uint16_t> pre_unsettled;         // per rule: targets in a row pre-filtering
+                                               // left it unknown (evaluate.cpp)
 
   std::vector<std::string> warnings;
   uint32_t max_matches = 1000000;

@@ -7,8 +7,9 @@
 // the factors of the others) in hs_compile_lit_multi databases, whose hits are exact
 // matches, one per file profile holding the literals a file of that profile can need
 // (file_profile.h), each built the first time such a file is scanned; and every other hex
-// string and regex in one hs_compile_multi database, built with the rules, whose hits are
-// candidate end offsets for the verifier.
+// string and regex in an hs_compile_multi database, whose hits are candidate end offsets
+// for the verifier: one for the whole set, built with the rules (it decides how each
+// pattern is expressed), and each profile's part of it, built like the literal ones.
 //
 // A multi-pattern compile fails as a whole when one expression is rejected, naming it. We
 // then degrade just that expression (exact -> PREFILTER -> verify everywhere) and retry;

@@ -353,14 +353,15 @@ hs_stream_t* Scanner::Impl::profile_stream(bool regex, size_t profile) {
   return stream.get();
 }
 
-// After the literal pass: whether a deferred regex-database string is still needed, its
-// rule's trigger having got a candidate. Those whose rule's trigger got none are marked
-// unneeded, in case the regex pass runs for another.
+// Marks one string unneeded for this target; the next target restores it (run()).
 void Scanner::Impl::drop(uint32_t string) {
   state.string_needed[string] = 0;
   state.dropped_strings.push_back(string);
 }
 
+// After the literal pass: whether a deferred regex-database string is still needed, its
+// rule's trigger having got a candidate. Those whose rule's trigger got none are marked
+// unneeded, in case the regex pass runs for another.
 bool Scanner::Impl::deferred_regexes_needed() {
   const compiler::Program& p = *program;
   auto& st = state;

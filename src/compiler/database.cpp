@@ -129,6 +129,17 @@ bool compile_regexes(Program& program, std::string* error) {
   }
 }
 
+// A profile's database from the cache, or, on a miss, compiled (one compile at a time, see
+// ProfileDatabases::compiling) and stored; `compile` gives null on failure.
+template <typename Compile>
+HsDatabase cached_or_compiled(const Program& program, const std::string& key, Compile&& compile) {
+  if (HsDatabase db = load_database(program.cache_dir, key)) return db;
+  std::lock_guard lock(program.profile_dbs->compiling);
+  HsDatabase db = compile();
+  if (db) store_database(program.cache_dir, key, db.get());
+  return db;
+}
+
 }  // namespace
 
 std::vector<uint32_t> regex_database_strings(const Program& program) {
@@ -136,9 +147,7 @@ std::vector<uint32_t> regex_database_strings(const Program& program) {
   for (const RegexAtom& atom : program.regex_atoms)
     if (!atom.pattern.expression.empty()) out.push_back(atom.string);
   for (const Literal& lit : program.literals) {
-    if (!in_regex_database(lit)) continue;
-    for (const LiteralForm& f : lit.forms) out.push_back(f.string);
-    for (const FactorUse& u : lit.factors) out.push_back(u.string);
+    if (in_regex_database(lit)) for_each_string(lit, [&](uint32_t s) { out.push_back(s); });
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -175,12 +184,8 @@ const hs_database_t* literal_database(const Program& program, size_t profile, st
   std::call_once(slot.built, [&] {
     std::vector<uint32_t> ids = profile_literals(program, profile);
     if (ids.empty()) return;
-    std::string key = literal_database_key(program, ids);
-    slot.db = load_database(program.cache_dir, key);
-    if (slot.db) return;
-    std::lock_guard lock(program.profile_dbs->compiling);
-    slot.db = compile_literals(program, ids, &slot.error);
-    if (slot.db) store_database(program.cache_dir, key, slot.db.get());
+    slot.db = cached_or_compiled(program, literal_database_key(program, ids),
+                                 [&] { return compile_literals(program, ids, &slot.error); });
   });
   if (!slot.error.empty()) *error = slot.error;
   return slot.db.get();
@@ -193,17 +198,14 @@ const hs_database_t* regex_database(const Program& program, size_t profile) {
     std::vector<uint32_t> literals, atoms;
     profile_regex_parts(program, profile, &literals, &atoms);
     if (literals.empty() && atoms.empty()) return;
-    std::string key = regex_part_key(program, literals, atoms);
-    slot.db = load_database(program.cache_dir, key);
-    if (slot.db) return;
-    int bad = -1;
-    std::string error;
-    std::lock_guard lock(program.profile_dbs->compiling);
-    slot.db = compile_regex_inputs(regex_inputs(program, literals, atoms), &bad, &error);
+    slot.db = cached_or_compiled(program, regex_part_key(program, literals, atoms), [&] {
+      int bad = -1;
+      std::string error;
+      return compile_regex_inputs(regex_inputs(program, literals, atoms), &bad, &error);
+    });
     // Every part was accepted in the full database; should a part be refused alone, the
     // profile uses the full one.
     slot.full = !slot.db;
-    if (slot.db) store_database(program.cache_dir, key, slot.db.get());
   });
   return slot.full ? program.regex_db.get() : slot.db.get();
 }

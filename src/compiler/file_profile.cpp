@@ -62,25 +62,25 @@ bool filesize_possible(const Guard& g, size_t size_cls) {
   }
 }
 
+// Whether the bytes an equality needs agree with `magic` wherever the two overlap.
+bool agrees_with(const Guard& g, std::string_view magic) {
+  const auto offset = static_cast<uint64_t>(g.offset);
+  for (size_t i = 0; i < g.read_size && offset + i < magic.size(); ++i)
+    if (static_cast<uint8_t>(magic[offset + i]) != needed_byte(g, i)) return false;
+  return true;
+}
+
 // A file that starts with `magic`: a read inside it is known exactly; an equality reaching
 // into it must agree with it byte for byte.
 bool read_possible_with(const Guard& g, std::string_view magic) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(magic.data());
-  const auto offset = static_cast<uint64_t>(g.offset);
-  if (offset + g.read_size <= magic.size()) return guard_holds(g, bytes, magic.size());
-  if (g.op != NodeOp::kEq) return true;
-  for (size_t i = 0; i < g.read_size && offset + i < magic.size(); ++i)
-    if (bytes[offset + i] != needed_byte(g, i)) return false;
-  return true;
+  if (static_cast<uint64_t>(g.offset) + g.read_size <= magic.size())
+    return guard_holds(g, reinterpret_cast<const uint8_t*>(magic.data()), magic.size());
+  return g.op != NodeOp::kEq || agrees_with(g, magic);
 }
 
 // An equality that spells out all of `magic` at its place.
 bool requires_magic(const Guard& g, std::string_view magic) {
-  const auto offset = static_cast<uint64_t>(g.offset);
-  if (offset > 0 || g.read_size < magic.size()) return false;
-  for (size_t i = 0; i < magic.size(); ++i)
-    if (static_cast<uint8_t>(magic[i]) != needed_byte(g, i)) return false;
-  return true;
+  return g.offset == 0 && g.read_size >= magic.size() && agrees_with(g, magic);
 }
 
 // Per rule: excluded from `profile`, one of its guards being impossible there. A rule that
@@ -107,8 +107,7 @@ std::vector<uint32_t> used_literals(const Program& program, const std::vector<ui
     const Literal& lit = program.literals[i];
     if (in_regex_database(lit) != regex_db) continue;
     bool keep = false;
-    for (const LiteralForm& f : lit.forms) keep = keep || used(f.string);
-    for (const FactorUse& u : lit.factors) keep = keep || used(u.string);
+    for_each_string(lit, [&](uint32_t s) { keep = keep || used(s); });
     if (keep) out.push_back(static_cast<uint32_t>(i));
   }
   return out;

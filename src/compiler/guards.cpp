@@ -225,9 +225,7 @@ std::vector<uint8_t> second_pass_strings(const Program& program) {
   for (const RegexAtom& atom : program.regex_atoms)
     if (!atom.from_factor) out[atom.string] = 1;
   for (const Literal& lit : program.literals) {
-    if (!in_regex_database(lit)) continue;
-    for (const LiteralForm& f : lit.forms) out[f.string] = 1;
-    for (const FactorUse& u : lit.factors) out[u.string] = 1;
+    if (in_regex_database(lit)) for_each_string(lit, [&](uint32_t s) { out[s] = 1; });
   }
   return out;
 }

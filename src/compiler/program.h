@@ -99,6 +99,13 @@ struct Literal {
 // under ids from kLiteralIdBase up, and their hits handled as literal hits.
 inline constexpr unsigned kLiteralIdBase = 0x80000000u;
 
+// Calls f(string) for every string `lit` is a form or a factor of.
+template <typename F>
+void for_each_string(const Literal& lit, F&& f) {
+  for (const LiteralForm& form : lit.forms) f(form.string);
+  for (const FactorUse& use : lit.factors) f(use.string);
+}
+
 // Whether `lit` is searched by the regex database (see kLiteralIdBase).
 inline bool in_regex_database(const Literal& lit) {
   return !lit.bytes.empty() && lit.bytes[0] == '\0';

@@ -31,8 +31,10 @@ ssize_t read_all(int fd, uint8_t* out, size_t size) {
   }
   return static_cast<ssize_t>(got);
 }
-// Each fault of a file mapping maps up to 64 KiB around it: this many is 4 MiB at most.
-constexpr long kTrimFaults = 64;
+// Each fault of a file mapping maps a neighbourhood of pages: 64 KiB of small pages, or a
+// whole 2 MiB folio where the page cache holds the file in large folios (the kernel then
+// maps it with one page-table entry). This many faults is 16 MiB at most.
+constexpr long kTrimFaults = 8;
 
 long thread_minor_faults() {
   struct rusage ru {};

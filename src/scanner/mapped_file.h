@@ -59,8 +59,9 @@ class MappedFile {
   // Once the whole file has been released: unmaps again whatever later stages (candidate
   // verification, modules) have faulted back in, when that is more than a few megabytes
   // since the last time. Each fault maps a whole neighbourhood of pages (the kernel's
-  // fault-around), so verifying a common word in a 100 MB library would otherwise bring
-  // tens of megabytes back. Cheap enough to call after every string verified.
+  // fault-around, or a whole large folio), so verifying a common word in a 100 MB library
+  // would otherwise bring tens of megabytes back. Cheap enough (one getrusage) to call
+  // every few dozen candidates.
   void trim();
 
  private:

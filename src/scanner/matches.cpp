@@ -19,6 +19,10 @@
 namespace harrier::scanner {
 namespace {
 
+// In a mapped file, candidates are verified in batches spanning at most this many bytes,
+// trimming the pages they faulted in between batches.
+constexpr uint64_t kTrimSpan = uint64_t{4} << 20;
+
 void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
   auto& list = st.matches[string];
   const auto& str = st.program->strings[string];
@@ -100,9 +104,26 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
     } else if (atom.pattern.exact && fixed && !atom.wide) {
       for (uint64_t e : ends)
         if (e >= *fixed) starts.push_back(e - *fixed);
-    } else {
+    } else if (!st.file) {
       direct = false;
       prog.collect_starts(st.data, st.size, ends, atom.wide, st.regex_scratch, starts);
+    } else {
+      // A mapped file: the backward walks fault its pages back in, so the ends go in
+      // batches spanning a few megabytes with a trim between them, or one common pattern
+      // would bring the whole file back (see MappedFile::trim). The union of the batches'
+      // starts is the whole walk's (a start is found from the nearest end it reaches, and
+      // duplicates go below).
+      direct = false;
+      std::vector<uint64_t>& batch = st.batch;
+      for (size_t b = 0; b < ends.size();) {
+        size_t e = b;
+        while (e < ends.size() && ends[e] - ends[b] < kTrimSpan) ++e;
+        batch.assign(ends.begin() + static_cast<std::ptrdiff_t>(b),
+                     ends.begin() + static_cast<std::ptrdiff_t>(e));
+        prog.collect_starts(st.data, st.size, batch, atom.wide, st.regex_scratch, starts);
+        st.file->trim();
+        b = e;
+      }
     }
     ends.clear();
     // Each atom's starts are sorted one way or the other (collect_starts walks backwards);
@@ -115,8 +136,10 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
     std::inplace_merge(starts.begin(), mid, starts.end());
   }
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-  for (uint64_t start : starts) {
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const uint64_t start = starts[i];
     if (st.check_deadline()) return;
+    if (st.file && i % 64 == 63) st.file->trim();  // match_at reads pages too
     int64_t len = -1;
     bool used_wide = false;
     if (direct) {

@@ -92,6 +92,7 @@ struct ScanState {
 
   regex::Scratch regex_scratch;
   std::vector<uint64_t> starts;  // reused by verification
+  std::vector<uint64_t> batch;   // a mapped file's candidate ends, a few megabytes at a time
 
   bool check_deadline() {
     if (timed_out) return true;

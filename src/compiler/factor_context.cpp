@@ -145,6 +145,17 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
   return false;
 }
 
+uint32_t reach(const std::vector<ContextPiece>& pieces) {
+  uint32_t bytes = 0;
+  for (const ContextPiece& pc : pieces) bytes += pc.gap_max + static_cast<uint32_t>(pc.run.size());
+  return bytes;
+}
+
+void measure(FactorContext& c) {
+  c.reach_before = reach(c.before);
+  c.reach_after = reach(c.after);
+}
+
 }  // namespace
 
 FactorContext factor_context(const regex::Program& program, size_t first, size_t last) {
@@ -153,6 +164,7 @@ FactorContext factor_context(const regex::Program& program, size_t first, size_t
   const std::vector<int32_t>& kids = ast.at(ast.root).children;
   c.before = walk_context(program, kids, static_cast<ptrdiff_t>(first) - 1, -1);
   c.after = walk_context(program, kids, static_cast<ptrdiff_t>(last), 1);
+  measure(c);
   return c;
 }
 
@@ -175,6 +187,7 @@ void widen(FactorContext& context) {
   };
   widen_side(context.before, false);
   widen_side(context.after, true);
+  measure(context);
 }
 
 bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,

@@ -36,6 +36,11 @@ struct ContextPiece {
 struct FactorContext {
   std::vector<ContextPiece> before;  // walking left from the factor's first byte
   std::vector<ContextPiece> after;   // walking right from its last byte
+  // How many bytes context_holds may read on each side of the factor (every gap at its
+  // longest, every run): the scanner checks hits against a window of a large file's bytes
+  // when the whole reach lies inside it.
+  uint32_t reach_before = 0;
+  uint32_t reach_after = 0;
   bool empty() const { return before.empty() && after.empty(); }
 };
 

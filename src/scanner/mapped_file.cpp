@@ -65,6 +65,17 @@ uint8_t* ReadBuffer::reserve(size_t size) {
 
 MappedFile::~MappedFile() {
   if (map_) munmap(map_, size_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool MappedFile::read(uint64_t offset, size_t length, uint8_t* out) const {
+  size_t got = 0;
+  while (fd_ >= 0 && got < length) {
+    ssize_t n = ::pread(fd_, out + got, length - got, static_cast<off_t>(offset + got));
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return fd_ >= 0;
 }
 
 void MappedFile::prefetch(size_t offset, size_t length) {
@@ -125,9 +136,10 @@ bool MappedFile::open(const std::string& path, std::string* error, ReadBuffer* b
       map_ = p;
       data_ = static_cast<const uint8_t*>(p);
       size_ = size;
+      fd_ = fd;
     }
   }
-  ::close(fd);
+  if (fd_ < 0) ::close(fd);
   if (!ok) *error = "could not read file";
   return ok;
 }

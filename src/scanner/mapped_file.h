@@ -48,6 +48,15 @@ class MappedFile {
   // With a buffer, files up to kMaxBufferedFile are read into it (valid until its next use).
   bool open(const std::string& path, std::string* error, ReadBuffer* buffer = nullptr);
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  bool mapped() const { return map_ != nullptr; }
+
+  // For a mapped file: copies [offset, offset + length) into `out` with pread. Passes over
+  // a large file read it this way rather than through the mapping: on a virtual machine
+  // whose guest page tables are shadowed (the development machines and CI), touching each
+  // newly mapped 4 KiB page costs a trap, and a gigabyte of mapped libraries spent more
+  // time there than copying it into a buffer the scanner reuses. False when the file can no
+  // longer be read that far (it shrank): the caller then reads the mapping.
+  bool read(uint64_t offset, size_t length, uint8_t* out) const;
 
   // For a mapped file: maps [offset, offset + length) in one go (faulting 4 KiB pages one
   // at a time costs more than scanning them), and unmaps every page wholly below `end`
@@ -68,6 +77,7 @@ class MappedFile {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   void* map_ = nullptr;
+  int fd_ = -1;                 // kept open while mapped, for read()
   size_t released_ = 0;         // bytes of the mapping already released
   long faults_at_trim_ = 0;     // this thread's minor faults when last trimmed
   std::vector<uint8_t> small_;  // contents of small files, read rather than mapped

@@ -76,6 +76,20 @@ struct ScanState {
   std::vector<uint16_t> pre_unsettled;         // per rule: targets in a row pre-filtering
                                                // left it unknown (evaluate.cpp)
 
+  // While a mapped file is searched: its bytes [copied_begin, copied_end), read into the
+  // scanner's buffer. The search callbacks check hits against the copy rather than the
+  // mapping when all they read lies inside it (see MappedFile::read).
+  const uint8_t* copied = nullptr;
+  uint64_t copied_begin = 0, copied_end = 0;
+
+  // A base pointer `b` with b[k] == data[k] for every k in [lo, hi): the copy's when it
+  // holds that range, else the data's.
+  const uint8_t* bytes_for(uint64_t lo, uint64_t hi) const {
+    if (copied && lo >= copied_begin && hi <= copied_end)
+      return reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(copied) - copied_begin);
+    return data;
+  }
+
   std::vector<std::string> warnings;
   uint32_t max_matches = 1000000;
   bool fast_mode = false;

@@ -34,6 +34,9 @@ constexpr size_t kMaxMatchData = 512;  // YARA's YR_CONFIG_MAX_MATCH_DATA defaul
 // that the pages of a large mapped file can be dropped behind the scan (MappedFile::release)
 // and the two passes read each chunk while it is still in the CPU cache.
 constexpr size_t kScanChunk = size_t{4} << 20;
+// A mapped file's chunk is read with this many bytes on either side, so that the checks of a
+// hit near a chunk's edge (factor contexts, NUL pads, fullword) find their bytes in the buffer.
+constexpr size_t kWindowMargin = size_t{64} << 10;
 
 struct HsScratchDeleter {
   void operator()(hs_scratch_t* s) const { hs_free_scratch(s); }
@@ -53,11 +56,18 @@ HsStream open_stream(const hs_database_t* db) {
 bool pad_holds(const compiler::NulPad& pad, const scanner::ScanState& st, uint64_t begin,
                uint64_t end) {
   if (begin < pad.lead || st.size - end < pad.trail) return false;
+  const uint8_t* data = st.bytes_for(begin - pad.lead, end + pad.trail);
   for (uint64_t k = begin - pad.lead; k < begin; ++k)
-    if (st.data[k] != 0) return false;
+    if (data[k] != 0) return false;
   for (uint64_t k = end; k < end + pad.trail; ++k)
-    if (st.data[k] != 0) return false;
+    if (data[k] != 0) return false;
   return true;
+}
+
+// fullword_ok reads at most two bytes on either side of the match.
+bool fullword_holds(const scanner::ScanState& st, uint64_t start, uint64_t length, bool wide) {
+  const uint8_t* data = st.bytes_for(start >= 2 ? start - 2 : 0, start + length + 2);
+  return scanner::fullword_ok(data, st.size, start, length, wide);
 }
 
 int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
@@ -72,8 +82,7 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     // Far past YARA's per-string limit there is nothing left to decide.
     if (cands.size() > 4ull * st.max_matches) continue;
     const uint64_t start = to + f.pad.trail - f.length;
-    if (f.fullword_at_hit && !scanner::fullword_ok(st.data, st.size, start, f.length, f.wide))
-      continue;
+    if (f.fullword_at_hit && !fullword_holds(st, start, f.length, f.wide)) continue;
     if (cands.empty()) st.touched_strings.push_back(f.string);
     cands.push_back({start, f.length, f.priority, f.xor_key, f.wide, f.fullword_at_hit});
   }
@@ -81,9 +90,13 @@ int on_literal(unsigned id, unsigned long long /*from*/, unsigned long long to, 
     if (!st.string_needed[use.string]) continue;
     if (!use.pad.empty() && !pad_holds(use.pad, st, core, to)) continue;
     const uint64_t begin = core - use.pad.lead, end = to + use.pad.trail;  // the factor
-    if (use.has_context && !compiler::context_holds(st.program->regex_atoms[use.atom].context,
-                                                    st.data, st.size, begin, end))
-      continue;
+    if (use.has_context) {
+      const compiler::FactorContext& context = st.program->regex_atoms[use.atom].context;
+      const uint64_t lo = begin >= context.reach_before ? begin - context.reach_before : 0;
+      if (!compiler::context_holds(context, st.bytes_for(lo, end + context.reach_after), st.size,
+                                   begin, end))
+        continue;
+    }
     // Windows of candidate ends (or starts, for gives_starts); resolve_matches merges them.
     auto& windows = st.atom_windows[use.atom];
     if (windows.size() > 4ull * st.max_matches) continue;
@@ -388,17 +401,40 @@ bool Scanner::Impl::deferred_regexes_needed() {
 // Feeds the target to both streams chunk by chunk, then resets them (which also reports
 // what matches at the end of the data). Offsets in a stream count from the target's start,
 // so the callbacks see the same offsets as one block scan would give them.
+//
+// A mapped file's chunks are read into the scanner's buffer with kWindowMargin bytes on
+// either side (MappedFile::read says why), and the callbacks check hits in that copy
+// (ScanState::bytes_for); what reaches past the margin reads the mapping, whose pages are
+// dropped behind the search.
 void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file) {
   auto& st = state;
-  const char* bytes = reinterpret_cast<const char*>(st.data);
   hs_scratch_t* s = scratch.get();
+  uint8_t* buffer =
+      file && file->mapped() ? read_buffer.reserve(kScanChunk + 2 * kWindowMargin) : nullptr;
   for (size_t at = 0; at < st.size && !st.timed_out; at += kScanChunk) {
     auto n = static_cast<unsigned>(std::min(kScanChunk, st.size - at));
-    if (file) file->prefetch(at, n);
-    if (literals) hs_scan_stream(literals, bytes + at, n, 0, s, on_literal, &st);
-    if (regexes && !st.timed_out) hs_scan_stream(regexes, bytes + at, n, 0, s, on_regex, &st);
+    const uint8_t* chunk = st.data + at;
+    if (buffer) {
+      const uint64_t begin = at >= kWindowMargin ? at - kWindowMargin : 0;
+      const uint64_t end = std::min<uint64_t>(st.size, at + n + kWindowMargin);
+      if (file->read(begin, end - begin, buffer)) {
+        st.copied = buffer;
+        st.copied_begin = begin;
+        st.copied_end = end;
+        chunk = buffer + (at - begin);
+      } else {
+        st.copied = nullptr;
+        file->prefetch(at, n);
+      }
+    } else if (file) {
+      file->prefetch(at, n);
+    }
+    const char* bytes = reinterpret_cast<const char*>(chunk);
+    if (literals) hs_scan_stream(literals, bytes, n, 0, s, on_literal, &st);
+    if (regexes && !st.timed_out) hs_scan_stream(regexes, bytes, n, 0, s, on_regex, &st);
     if (file) file->release(at + n);
   }
+  st.copied = nullptr;
   if (literals) hs_reset_stream(literals, 0, s, st.timed_out ? nullptr : on_literal, &st);
   if (regexes) hs_reset_stream(regexes, 0, s, st.timed_out ? nullptr : on_regex, &st);
 }

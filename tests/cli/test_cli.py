@@ -139,8 +139,10 @@ def workspace():
     w("many.yar", 'rule many { strings: $a = "AA" condition: #a == 1000000 }\n'
                   'rule other { strings: $b = "AAAA" condition: #b > 10 }\n')
     w("scanlist.txt", "sample.txt\ndir/one.txt\nempty.bin\n")
-    # A file large enough to be mapped and scanned in chunks of 8 MiB, with matches that
-    # straddle each chunk boundary and end at the last byte.
+    # A file large enough to be mapped and scanned in chunks of 4 MiB, with matches that
+    # straddle chunk boundaries and end at the last byte. Each chunk is read into a buffer
+    # with a margin on either side: the hex strings with gaps and the fullword wide string
+    # at the odd boundaries check their surroundings across the chunk's edge.
     mib = 1 << 20
     plant = [b"straddling text", "wide one".encode("utf-16-le"), b"NoCaSe MiXeD",
              b"\xde\xad\xbe\xef--\xca\xfe", b"re:12345;", b"\x00\x00lead nul"]
@@ -149,6 +151,14 @@ def workspace():
         p = plant[(k - 1) % len(plant)]
         at = k * 8 * mib - 1 - k % (len(p) - 1)
         body[at:at + len(p)] = p
+    for k in range(0, 7):  # the boundaries between: (2k + 1) * 4 MiB, inside a gap
+        at = (2 * k + 1) * 4 * mib - 300 * (k + 1)
+        p = b"JKLM" + b"\x90" * (500 + 500 * k) + b"ZYXWVU"
+        body[at:at + len(p)] = p
+        q = b" " + "fullword edge".encode("utf-16-le") + b" "
+        at = (2 * k + 1) * 4 * mib - 11 - k
+        body[at - 4000:at - 4000 + len(q)] = q
+        body[at:at + len(q)] = q
     body[-len(plant[0]):] = plant[0]
     w("chunks.bin", bytes(body))
     w("chunks.yar", r'''
@@ -164,6 +174,13 @@ rule chunk_strings {
     all of them and #t == 3 and @t[3] == filesize - 15
 }
 rule chunk_end { condition: uint32(filesize - 4) == 0x74786574 }
+rule chunk_contexts {
+  strings:
+    $g = { 4A 4B 4C 4D [400-3600] 5A 59 58 57 56 55 }
+    $f = "fullword edge" wide fullword
+  condition:
+    #g == 7 and #f == 14
+}
 ''')
     return d
 

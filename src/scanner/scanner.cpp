@@ -405,7 +405,7 @@ bool Scanner::Impl::deferred_regexes_needed() {
 // A mapped file's chunks are read into the scanner's buffer with kWindowMargin bytes on
 // either side (MappedFile::read says why), and the callbacks check hits in that copy
 // (ScanState::bytes_for); what reaches past the margin reads the mapping, whose pages are
-// dropped behind the search.
+// dropped after the search.
 void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file) {
   auto& st = state;
   hs_scratch_t* s = scratch.get();
@@ -432,8 +432,10 @@ void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner:
     const char* bytes = reinterpret_cast<const char*>(chunk);
     if (literals) hs_scan_stream(literals, bytes, n, 0, s, on_literal, &st);
     if (regexes && !st.timed_out) hs_scan_stream(regexes, bytes, n, 0, s, on_regex, &st);
-    if (file) file->release(at + n);
+    // The mapping's pages go behind a pass that read them; a pass over copies touched few.
+    if (file && !st.copied) file->release(at + n);
   }
+  if (file) file->release(st.size);
   st.copied = nullptr;
   if (literals) hs_reset_stream(literals, 0, s, st.timed_out ? nullptr : on_literal, &st);
   if (regexes) hs_reset_stream(regexes, 0, s, st.timed_out ? nullptr : on_regex, &st);

@@ -34,6 +34,7 @@
 #include "compiler/resolve.h"
 #include "harrier/harrier.h"
 #include "regex/atoms.h"
+#include "regex/program.h"
 #include "rules/parser.h"
 
 namespace harrier {
@@ -419,6 +420,47 @@ void collect_atoms(compiler::Program& program, PatternSlots& patterns) {
   }
 }
 
+// Program::same_as: strings that verification cannot tell apart share their first one.
+void find_identical_strings(compiler::Program& program) {
+  std::map<std::string, uint32_t> first;
+  program.same_as.resize(program.strings.size());
+  for (uint32_t si = 0; si < program.strings.size(); ++si) {
+    const compiler::CompiledString& s = program.strings[si];
+    const rules::StringModifiers& m = s.mods;
+    std::string key;
+    auto add = [&key](std::string_view part) {
+      key += std::to_string(part.size());
+      key += ':';
+      key += part;
+    };
+    std::string flags = {static_cast<char>(s.kind),
+                         m.nocase,
+                         m.ascii,
+                         m.wide,
+                         m.fullword,
+                         m.xor_,
+                         static_cast<char>(m.xor_min),
+                         static_cast<char>(m.xor_max),
+                         m.base64,
+                         m.base64wide,
+                         s.greedy,
+                         s.single_match,
+                         s.fixed_offset.has_value()};
+    add(flags);
+    add(std::to_string(s.fixed_offset.value_or(0)));
+    add(m.base64_alphabet);
+    add(m.base64wide_alphabet);
+    if (s.program) {
+      const regex::Program::Impl& p = s.program->impl();
+      add(std::string{p.hex, p.nocase, p.dotall});
+      add(p.body);
+    } else {
+      add(s.text);
+    }
+    program.same_as[si] = first.try_emplace(std::move(key), si).first->second;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Rules> Compiler::Impl::build() {
@@ -496,6 +538,7 @@ std::shared_ptr<const Rules> Compiler::Impl::build_once() {
   lowered = PatternSlots();
   release_free_memory();
   compiler::build_gates(program);
+  find_identical_strings(program);
   program.cache_dir = use_cache ? compiler::database_cache_dir() : std::string();
   std::string db_error;
   if (!compiler::build_databases(program, &db_error)) {

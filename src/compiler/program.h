@@ -208,6 +208,13 @@ struct Program {
   std::vector<uint32_t> trigger_strings;  // string indices
   std::vector<uint8_t> is_trigger;        // per string: in its rule's trigger
 
+  // Per string: the first string defined exactly like it (same kind, text or pattern,
+  // modifiers, and the per-string flags verification reads), else itself. Such strings get
+  // the same candidates and so the same matches: a file verifies one of them, the others
+  // copy its matches (rule sets repeat strings: signature-base's ASP webshell rules share
+  // `/<%[^"]/ wide ascii`, whose verification was a sixth of the scan's own work).
+  std::vector<uint32_t> same_as;
+
   // The strings the regex database can report, sorted (database.h, regex_database_strings):
   // a file that needs none of them skips the regex pass.
   std::vector<uint32_t> regex_db_strings;

@@ -23,28 +23,48 @@ namespace {
 // trimming the pages they faulted in between batches.
 constexpr uint64_t kTrimSpan = uint64_t{4} << 20;
 
+// A string reached YARA's match limit: warned once, as YARA does.
+void overflow(ScanState& st, uint32_t string) {
+  if (st.overflowed[string]) return;
+  if (st.matches[string].empty()) st.matched_strings.push_back(string);  // (max_matches 0)
+  st.overflowed[string] = true;
+  const auto& s = st.program->strings[string];
+  const std::string& rule = st.program->rules[s.rule].info.name;
+  st.warnings.push_back("warning: rule \"" + rule + "\": too many matches for " + s.id +
+                        ", results for this rule may be incorrect");
+  if (st.fail_on_warnings && st.error.empty()) {
+    st.error = "string \"" + s.id + "\" in rule \"" + rule + "\" caused too many matches";
+    st.timed_out = true;  // stops every remaining stage
+  }
+}
+
 void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
   auto& list = st.matches[string];
   const auto& str = st.program->strings[string];
   if (str.fixed_offset && static_cast<int64_t>(m.offset) != *str.fixed_offset) return;
   if (st.fast_mode && str.single_match && !list.empty()) return;
   if (list.size() >= st.max_matches) {
-    if (!st.overflowed[string]) {
-      if (list.empty()) st.matched_strings.push_back(string);  // (max_matches 0)
-      st.overflowed[string] = true;
-      const auto& s = st.program->strings[string];
-      const std::string& rule = st.program->rules[s.rule].info.name;
-      st.warnings.push_back("warning: rule \"" + rule + "\": too many matches for " + s.id +
-                            ", results for this rule may be incorrect");
-      if (st.fail_on_warnings && st.error.empty()) {
-        st.error = "string \"" + s.id + "\" in rule \"" + rule + "\" caused too many matches";
-        st.timed_out = true;  // stops every remaining stage
-      }
-    }
+    overflow(st, string);
     return;
   }
   if (list.empty()) st.matched_strings.push_back(string);
   list.push_back(m);
+}
+
+// Whether a string defined like `string` (Program::same_as) was verified on this target
+// already; if so its matches, and its overflow, become `string`'s. Otherwise `string` is
+// recorded as its class's verified one.
+bool copied_from_twin(ScanState& st, uint32_t string) {
+  const uint32_t cls = st.program->same_as[string];
+  uint32_t& done = st.verified_twin[cls];
+  if (done == kNoString) {
+    done = string;
+    st.verified_classes.push_back(cls);
+    return false;
+  }
+  for (const MatchRec& m : st.matches[done]) add_match(st, string, m);
+  if (st.overflowed[done]) overflow(st, string);
+  return true;
 }
 
 void verify_literals(ScanState& st, uint32_t string) {
@@ -197,6 +217,10 @@ void resolve_matches(ScanState& st) {
       reset(st.literal_candidates[s]);
       continue;
     }
+    if (copied_from_twin(st, s)) {
+      reset(st.literal_candidates[s]);
+      continue;
+    }
     verify_literals(st, s);
     if (st.file) st.file->trim();
   }
@@ -211,8 +235,10 @@ void resolve_matches(ScanState& st) {
     group.clear();
     while (i < st.touched_atoms.size() && p.regex_atoms[st.touched_atoms[i]].string == string)
       group.push_back(st.touched_atoms[i++]);
-    if (!st.timed_out) verify_regexes(st, string, group);
-    if (st.file) st.file->trim();
+    if (!st.timed_out && !copied_from_twin(st, string)) {
+      verify_regexes(st, string, group);
+      if (st.file) st.file->trim();
+    }
     for (uint32_t a : group) {
       reset(st.regex_ends[a]);
       reset(st.atom_windows[a]);
@@ -220,6 +246,8 @@ void resolve_matches(ScanState& st) {
   }
   st.touched_strings.clear();
   st.touched_atoms.clear();
+  for (uint32_t cls : st.verified_classes) st.verified_twin[cls] = kNoString;
+  st.verified_classes.clear();
 }
 
 }  // namespace harrier::scanner

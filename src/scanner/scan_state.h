@@ -32,6 +32,8 @@ void reset(std::vector<T>& v) {
   if (v.capacity() * sizeof(T) > kKeptBytes) std::vector<T>().swap(v);
 }
 
+inline constexpr uint32_t kNoString = 0xFFFFFFFF;
+
 struct MatchRec {
   uint64_t offset = 0;
   uint32_t length = 0;
@@ -75,6 +77,10 @@ struct ScanState {
   std::vector<uint8_t> rule_triggered;         // per rule, all 0 between uses (evaluate.cpp)
   std::vector<uint16_t> pre_unsettled;         // per rule: targets in a row pre-filtering
                                                // left it unknown (evaluate.cpp)
+  // Per class of identical strings (Program::same_as): the string verified on this target,
+  // else kNoString; and the classes set, to reset them (matches.cpp).
+  std::vector<uint32_t> verified_twin;
+  std::vector<uint32_t> verified_classes;
 
   // While a mapped file is searched: its bytes [copied_begin, copied_end), read into the
   // scanner's buffer. The search callbacks check hits against the copy rather than the

@@ -178,6 +178,7 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules) : impl_(std::make_unique<Im
   for (size_t r = 0; r < p.rules.size(); ++r)
     st.rule_strings[r + 1] = st.rule_strings[r] + static_cast<uint32_t>(p.rules[r].strings.size());
   st.has_candidates.assign(p.strings.size(), 0);
+  st.verified_twin.assign(p.strings.size(), scanner::kNoString);
   for (const auto& s : p.strings) st.string_rule.push_back(s.rule);
   for (uint32_t a = 0; a < p.regex_atoms.size(); ++a)
     if (p.regex_atoms[a].pattern.expression.empty() && !p.regex_atoms[a].from_factor)

@@ -13,6 +13,7 @@
 // to (set_keep_sources, for Rules::save), and sizes the Program's vectors exactly.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -147,6 +148,41 @@ void shrink(compiler::FactorContext& context) {
 // its tree freed: thousands of trees alive at once were the peak of a large build.
 using PatternSlots = std::vector<std::unique_ptr<compiler::CompiledPattern>>;
 
+// Patterns whose factor literal is shared by many patterns may take their alternative
+// factor (choose_hex_factors): a literal that is the factor of N patterns costs each of its
+// hits N context checks and candidate windows, so a factor's expected cost is its uses
+// times its expected hit rate, 2^-bits. signature-base's ~1,000 driver rules each match
+// version-information pairs (`4C 00 65 00 67 00 61 00 6C 00 ... [1-8] <value>`): every one
+// chose a factor in the shared key, and each hit of "LegalCopyright" was checked against
+// 993 contexts, where the values are mostly each rule's own. The choice is deterministic
+// (counts of first choices, not arrival order), so database cache keys are stable.
+void avoid_crowded_factors(std::vector<PatternSlots>& patterns) {
+  std::map<std::string_view, size_t> uses;
+  for (const PatternSlots& rule : patterns)
+    for (const auto& cp : rule)
+      if (cp && cp->factors.size() == 1)
+        for (const std::string& literal : cp->factors[0].literals) ++uses[literal];
+  // log2 of the expected cost, up to a constant; `extra` counts the pattern itself when it
+  // is not yet among a literal's uses.
+  auto cost = [&](const compiler::HexFactor& f, size_t extra) {
+    size_t most = 0;
+    for (const std::string& literal : f.literals) {
+      auto it = uses.find(literal);
+      most = std::max(most, (it == uses.end() ? 0 : it->second) + extra);
+    }
+    return std::log2(static_cast<double>(std::max<size_t>(most, 1))) - f.bits;
+  };
+  std::vector<compiler::CompiledPattern*> switching;
+  for (PatternSlots& rule : patterns)
+    for (auto& cp : rule)
+      if (cp && cp->alternative && cost(*cp->alternative, 1) < cost(cp->factors[0], 0) - 1)
+        switching.push_back(cp.get());
+  for (compiler::CompiledPattern* cp : switching) cp->factors = {std::move(*cp->alternative)};
+  for (PatternSlots& rule : patterns)
+    for (auto& cp : rule)
+      if (cp) cp->alternative.reset();
+}
+
 std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
   std::vector<PatternSlots> out(ast.rules.size());
   std::atomic<size_t> next{0};
@@ -167,7 +203,8 @@ std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
         regex::Program& program = *cp.result.program;
         cp.unbounded_dot = !hex && compiler::has_unbounded_dot(program);
         if (!(hex && program.literal())) {  // as collect_atoms takes them
-          cp.factors = compiler::choose_hex_factors(program);
+          cp.factors = compiler::choose_hex_factors(program, &cp.alternative);
+          if (cp.alternative) shrink(cp.alternative->context);
           if (cp.factors.empty()) {
             bool ascii = decl.mods.ascii || !decl.mods.wide;
             if (hex || ascii) cp.narrow = program.hyperscan(false);
@@ -185,6 +222,7 @@ std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  avoid_crowded_factors(out);
   return out;
 }
 

@@ -22,8 +22,9 @@ namespace compiler {
 // there is one slot per string of the rule set.
 struct CompiledPattern {
   regex::CompileResult result;
-  bool unbounded_dot = false;      // has_unbounded_dot, for YARA's warning
-  std::vector<HexFactor> factors;  // choose_hex_factors, unless a plain literal
+  bool unbounded_dot = false;            // has_unbounded_dot, for YARA's warning
+  std::vector<HexFactor> factors;        // choose_hex_factors, unless a plain literal
+  std::optional<HexFactor> alternative;  // choose_hex_factors' alternative to factors[0]
   // hyperscan(false) / hyperscan(true) where collect_atoms needs them: no factor, and the
   // form is searched (narrow: hex strings and ascii regexes; wide: wide regexes).
   std::optional<regex::HsPattern> narrow;

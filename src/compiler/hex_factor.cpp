@@ -263,8 +263,16 @@ bool spell(const Ast& ast, int32_t i, bool nocase, bool dotall, std::vector<std:
 // The factor of the sequence `node` (its children, or the node alone when it is not a
 // concatenation), every match of which is followed by `rest` more bytes. The context is
 // taken only for the pattern's own top-level sequence, which factor_context walks.
+// Top-level items [first, last) of a sequence.
+struct ItemRange {
+  size_t first = 0;
+  size_t last = 0;
+};
+
+// `avoid`: no factor may use these items; `chosen` receives the items of the factor.
 std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, Len rest,
-                                   double* bits_out = nullptr) {
+                                   double* bits_out = nullptr, ItemRange avoid = {},
+                                   ItemRange* chosen = nullptr) {
   const auto& impl = program.impl();
   const Ast& ast = impl.tree();
   const Node& seq = ast.at(node);
@@ -321,14 +329,15 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
   double best_bits = -1;
   size_t best_i = 0, best_j = 0;
   for (size_t i = 0; i < kids.size(); ++i) {
-    if (spelled[i].empty()) continue;
+    if (spelled[i].empty() || (i >= avoid.first && i < avoid.last)) continue;
     // A NUL-led factor costs no more than another: its NULs are checked at each hit of the
     // rest (NulPad), or, when too little rest remains, it joins the few expressions the
     // regex database scans anyway.
     size_t combos = 1;
     double bits = 0;
     uint64_t length = 0, shortest = 0;
-    for (size_t j = i; j < kids.size() && !spelled[j].empty() && j - i < kMaxFactorLength; ++j) {
+    const size_t end = i < avoid.first ? std::min(kids.size(), avoid.first) : kids.size();
+    for (size_t j = i; j < end && !spelled[j].empty() && j - i < kMaxFactorLength; ++j) {
       combos *= spelled[j].size();
       if (combos > kMaxExpansion) break;
       bits += item_bits[j];
@@ -386,7 +395,9 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
   }
   best->caseless = impl.nocase;
   if (top) best->context = factor_context(program, best_i, best_j);
+  best->bits = best_bits;
   if (bits_out) *bits_out = best_bits;
+  if (chosen) *chosen = {best_i, best_j};
   return best;
 }
 
@@ -414,11 +425,18 @@ void branches(const Ast& ast, int32_t i, std::vector<int32_t>& out) {
 
 }  // namespace
 
-std::vector<HexFactor> choose_hex_factors(const regex::Program& program) {
+std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
+                                          std::optional<HexFactor>* alternative) {
   const Ast& ast = program.impl().tree();
   if (ast.root < 0) return {};
-  std::optional<HexFactor> one = choose_in(program, ast.root, {});
-  if (one) return {std::move(*one)};
+  ItemRange chosen;
+  std::optional<HexFactor> one = choose_in(program, ast.root, {}, nullptr, {}, &chosen);
+  if (one) {
+    double bits = 0;
+    if (alternative) *alternative = choose_in(program, ast.root, {}, &bits, chosen);
+    if (alternative && *alternative && bits < kStrongBits) alternative->reset();
+    return {std::move(*one)};
+  }
   // The pattern is one group (a sequence of one item), perhaps repeated or an alternation.
   int32_t whole = ast.root;
   while (ast.at(whole).type == NodeType::kConcat && ast.at(whole).children.size() == 1)

@@ -24,12 +24,18 @@ struct HexFactor {
   uint64_t min_tail = 0;
   uint64_t max_tail = 0;
   FactorContext context;
+  double bits = 0;  // expected rarity in executables: it hits about once per 2^bits bytes
 };
 
 // The factors of a pattern, one of which every match contains: usually one; for a pattern
 // that is an alternation without a common factor, one per branch. Empty when some part of
 // the pattern has none (it stays in the regex database).
-std::vector<HexFactor> choose_hex_factors(const regex::Program& program);
+//
+// With `alternative`, a pattern that gets one factor of its own sequence also gets the best
+// rare factor among the rest of that sequence, if there is one: the compiler takes it
+// instead when many patterns chose the same literal (compiler.cpp, compile_patterns).
+std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
+                                          std::optional<HexFactor>* alternative = nullptr);
 
 // The same factor for the pattern's wide form (every character followed by a zero byte).
 HexFactor widened(const HexFactor& factor);

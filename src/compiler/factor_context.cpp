@@ -11,6 +11,7 @@
 #include "compiler/factor_context.h"
 
 #include <climits>
+#include <cstring>
 
 #include "regex/program.h"
 
@@ -107,6 +108,52 @@ std::vector<ContextPiece> walk_context(const regex::Program& program,
   return pieces;
 }
 
+bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data, size_t size,
+                uint64_t pos, bool right, int& budget);
+
+// side_holds for a piece with a lead byte (ContextPiece::lead): only the gap lengths at
+// which the run's first byte is there are tried, nearest first, found with memchr (memrchr
+// walking left). The same gap lengths fail either way; only the tries count against the
+// budget.
+bool lead_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data, size_t size,
+                uint64_t pos, bool right, int& budget) {
+  const ContextPiece& pc = pieces[i];
+  const uint64_t n = pc.run.size();
+  const int lead = pc.lead;
+  if (right) {
+    // The run starts at pos + g: within the data, with its n bytes.
+    if (size < n || pos + pc.gap_min > size - n) return false;
+    uint64_t at = pos + pc.gap_min;
+    const uint64_t last = std::min<uint64_t>(pos + pc.gap_max, size - n);
+    while (at <= last) {
+      const void* hit = std::memchr(data + at, lead, last - at + 1);
+      if (!hit) return false;
+      at = static_cast<uint64_t>(static_cast<const uint8_t*>(hit) - data);
+      if (--budget < 0) return true;
+      bool ok = true;
+      for (uint64_t k = 1; ok && k < n; ++k) ok = pc.run[k].has(data[at + k]);
+      if (ok && side_holds(pieces, i + 1, data, size, at + n, right, budget)) return true;
+      ++at;
+    }
+    return false;
+  }
+  // Walking left, the run's first byte is at pos - 1 - g and its others below it.
+  if (pos < pc.gap_min + n) return false;
+  uint64_t top = pos - 1 - pc.gap_min;  // highest index to look at
+  const uint64_t bottom = pc.gap_max + n <= pos ? pos - 1 - pc.gap_max : n - 1;
+  for (;;) {
+    const void* hit = memrchr(data + bottom, lead, top - bottom + 1);
+    if (!hit) return false;
+    const uint64_t at = static_cast<uint64_t>(static_cast<const uint8_t*>(hit) - data);
+    if (--budget < 0) return true;
+    bool ok = true;
+    for (uint64_t k = 1; ok && k < n; ++k) ok = pc.run[k].has(data[at - k]);
+    if (ok && side_holds(pieces, i + 1, data, size, at + 1 - n, right, budget)) return true;
+    if (at == bottom) return false;
+    top = at - 1;
+  }
+}
+
 // Depth-first over the gap choices of pieces[i..]; `pos` is where the previous piece ended
 // (walking right) or began (walking left).
 bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t* data, size_t size,
@@ -121,6 +168,7 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
     return true;
   };
   uint8_t c;
+  if (pc.lead >= 0) return lead_holds(pieces, i, data, size, pos, right, budget);
   for (uint64_t k = 0; k < pc.gap_min; ++k)
     if (!gap_byte(k, c) || !pc.gap_bytes.has(c)) return false;
   for (uint64_t g = pc.gap_min; g <= pc.gap_max; ++g) {
@@ -145,18 +193,27 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
   return false;
 }
 
-uint32_t reach(const std::vector<ContextPiece>& pieces) {
+// The bytes a side's check may read; and each piece's lead byte (ContextPiece::lead).
+uint32_t measure_side(std::vector<ContextPiece>& pieces) {
   uint32_t bytes = 0;
-  for (const ContextPiece& pc : pieces) bytes += pc.gap_max + static_cast<uint32_t>(pc.run.size());
+  for (ContextPiece& pc : pieces) {
+    bytes += pc.gap_max + static_cast<uint32_t>(pc.run.size());
+    pc.lead = -1;
+    if (pc.gap_max == 0 || pc.run.empty() || pc.gap_bytes.bits != ByteSet::all().bits) continue;
+    int value = -1, count = 0;
+    for (int c = 0; c < 256 && count < 2; ++c)
+      if (pc.run[0].has(static_cast<uint8_t>(c))) value = c, ++count;
+    if (count == 1) pc.lead = static_cast<int16_t>(value);
+  }
   return bytes;
 }
 
-void measure(FactorContext& c) {
-  c.reach_before = reach(c.before);
-  c.reach_after = reach(c.after);
-}
-
 }  // namespace
+
+void measure_context(FactorContext& c) {
+  c.reach_before = measure_side(c.before);
+  c.reach_after = measure_side(c.after);
+}
 
 FactorContext factor_context(const regex::Program& program, size_t first, size_t last) {
   FactorContext c;
@@ -164,7 +221,7 @@ FactorContext factor_context(const regex::Program& program, size_t first, size_t
   const std::vector<int32_t>& kids = ast.at(ast.root).children;
   c.before = walk_context(program, kids, static_cast<ptrdiff_t>(first) - 1, -1);
   c.after = walk_context(program, kids, static_cast<ptrdiff_t>(last), 1);
-  measure(c);
+  measure_context(c);
   return c;
 }
 
@@ -187,7 +244,7 @@ void widen(FactorContext& context) {
   };
   widen_side(context.before, false);
   widen_side(context.after, true);
-  measure(context);
+  measure_context(context);
 }
 
 bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,

@@ -31,6 +31,10 @@ struct ContextPiece {
   uint32_t gap_max = 0;
   ByteSet gap_bytes;         // what the skipped bytes may be (`[\t ]{0,500}`: tabs and spaces)
   std::vector<ByteSet> run;  // in walking order: outwards from the factor
+  // Set with the reach (FactorContext): the gap may skip any byte and the run's first byte
+  // is this one value (a hex jump before a byte, `[2-4] 48`), else -1. The check then looks
+  // for that byte across the gap with memchr instead of trying every gap length.
+  int16_t lead = -1;
 };
 
 struct FactorContext {
@@ -50,6 +54,9 @@ FactorContext factor_context(const regex::Program& program, size_t first, size_t
 
 // The same context for the pattern's wide form (every character followed by a zero byte).
 void widen(FactorContext& context);
+
+// Sets the reach and the pieces' lead bytes from the pieces (factor_context and widen do).
+void measure_context(FactorContext& context);
 
 // Whether some way of matching the context fits around a factor found at [start, end).
 bool context_holds(const FactorContext& context, const uint8_t* data, size_t size, uint64_t start,

@@ -4,6 +4,8 @@
 // can match without its strings, no rejection of a real match).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <algorithm>
 
 #include <string>
@@ -178,6 +180,55 @@ Found check(const std::string& hex, const std::string& data) {
     }
   }
   return f;
+}
+
+// The check jumps to a piece's lead byte with memchr/memrchr (ContextPiece::lead) instead of
+// trying every gap length: on random contexts and data small enough that the budget never
+// runs out, it accepts exactly where trying every length does.
+TEST(Gates, FactorContextLeadBytesCrossCheck) {
+  std::mt19937 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto random_set = [&] {
+    ByteSet set;
+    int kind = pick(3);
+    if (kind == 0) set = ByteSet::all();
+    for (int c = 0; c < 4 && kind != 0; ++c)
+      if (kind == 1 ? c == pick(4) : pick(2) == 0) set.add(static_cast<uint8_t>(c));
+    return set;
+  };
+  auto random_side = [&] {
+    std::vector<ContextPiece> side(static_cast<size_t>(pick(3)));
+    for (ContextPiece& pc : side) {
+      pc.gap_min = static_cast<uint32_t>(pick(4));
+      pc.gap_max = pc.gap_min + static_cast<uint32_t>(pick(7));
+      pc.gap_bytes = pick(3) ? ByteSet::all() : random_set();
+      pc.run.resize(static_cast<size_t>(1 + pick(3)));
+      for (ByteSet& b : pc.run) b = random_set();
+    }
+    return side;
+  };
+  size_t accepted = 0, with_lead = 0;
+  for (int round = 0; round < 20000; ++round) {
+    FactorContext fast;
+    fast.before = random_side();
+    fast.after = random_side();
+    measure_context(fast);
+    FactorContext slow = fast;
+    for (auto* side : {&slow.before, &slow.after})
+      for (ContextPiece& pc : *side) pc.lead = -1;
+    for (auto* side : {&fast.before, &fast.after})
+      for (const ContextPiece& pc : *side) with_lead += pc.lead >= 0;
+    std::string data(static_cast<size_t>(8 + pick(40)), '\0');
+    for (char& c : data) c = static_cast<char>(pick(4));
+    const uint64_t start = static_cast<uint64_t>(pick(static_cast<int>(data.size())));
+    const uint64_t end = std::min<uint64_t>(data.size(), start + static_cast<uint64_t>(pick(4)));
+    const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+    const bool want = context_holds(slow, bytes, data.size(), start, end);
+    ASSERT_EQ(context_holds(fast, bytes, data.size(), start, end), want) << "round " << round;
+    accepted += want;
+  }
+  EXPECT_GT(accepted, 1000u);  // both answers are exercised
+  EXPECT_GT(with_lead, 5000u);
 }
 
 TEST(Gates, FactorSpelledOut) {

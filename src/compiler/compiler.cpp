@@ -148,6 +148,17 @@ void shrink(compiler::FactorContext& context) {
 // its tree freed: thousands of trees alive at once were the peak of a large build.
 using PatternSlots = std::vector<std::unique_ptr<compiler::CompiledPattern>>;
 
+// Runs `work` on every core (up to 8) when `worth_it`, else on this thread alone; `work`
+// takes its items from a shared counter.
+template <typename Work>
+void parallel(bool worth_it, Work&& work) {
+  size_t threads = worth_it ? std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8) : 1;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
 // Patterns whose factor literal is shared by many patterns may take their alternative
 // factor (choose_hex_factors): a literal that is the factor of N patterns costs each of its
 // hits N context checks and candidate windows, so a factor's expected cost is its uses
@@ -177,7 +188,17 @@ void avoid_crowded_factors(std::vector<PatternSlots>& patterns) {
     for (auto& cp : rule)
       if (cp && cp->alternative && cost(*cp->alternative, 1) < cost(cp->factors[0], 0) - 1)
         switching.push_back(cp.get());
-  for (compiler::CompiledPattern* cp : switching) cp->factors = {std::move(*cp->alternative)};
+  // Their contexts need the trees, dropped meanwhile: parsed again and dropped again.
+  std::atomic<size_t> next{0};
+  parallel(switching.size() >= 64, [&] {
+    for (size_t k; (k = next.fetch_add(1)) < switching.size();) {
+      compiler::CompiledPattern& cp = *switching[k];
+      compiler::add_context(*cp.result.program, *cp.alternative);
+      cp.result.program->drop_tree();
+      shrink(cp.alternative->context);
+      cp.factors = {std::move(*cp.alternative)};
+    }
+  });
   for (PatternSlots& rule : patterns)
     for (auto& cp : rule)
       if (cp) cp->alternative.reset();
@@ -204,7 +225,6 @@ std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
         cp.unbounded_dot = !hex && compiler::has_unbounded_dot(program);
         if (!(hex && program.literal())) {  // as collect_atoms takes them
           cp.factors = compiler::choose_hex_factors(program, &cp.alternative);
-          if (cp.alternative) shrink(cp.alternative->context);
           if (cp.factors.empty()) {
             bool ascii = decl.mods.ascii || !decl.mods.wide;
             if (hex || ascii) cp.narrow = program.hyperscan(false);
@@ -216,12 +236,7 @@ std::vector<PatternSlots> compile_patterns(const rules::File& ast) {
       }
     }
   };
-  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  if (ast.rules.size() < 64) threads = 1;  // not worth a thread
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  parallel(ast.rules.size() >= 64, work);
   avoid_crowded_factors(out);
   return out;
 }

@@ -269,10 +269,11 @@ struct ItemRange {
   size_t last = 0;
 };
 
-// `avoid`: no factor may use these items; `chosen` receives the items of the factor.
+// `avoid`: no factor may use these items; `chosen` receives the items of the factor. With
+// `no_context`, a top-level factor's context is left for add_context.
 std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, Len rest,
                                    double* bits_out = nullptr, ItemRange avoid = {},
-                                   ItemRange* chosen = nullptr) {
+                                   ItemRange* chosen = nullptr, bool no_context = false) {
   const auto& impl = program.impl();
   const Ast& ast = impl.tree();
   const Node& seq = ast.at(node);
@@ -394,7 +395,9 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  if (top) best->context = factor_context(program, best_i, best_j);
+  if (top && !no_context) best->context = factor_context(program, best_i, best_j);
+  best->first_item = static_cast<uint32_t>(best_i);
+  best->last_item = static_cast<uint32_t>(best_j);
   best->bits = best_bits;
   if (bits_out) *bits_out = best_bits;
   if (chosen) *chosen = {best_i, best_j};
@@ -425,6 +428,10 @@ void branches(const Ast& ast, int32_t i, std::vector<int32_t>& out) {
 
 }  // namespace
 
+void add_context(const regex::Program& program, HexFactor& factor) {
+  factor.context = factor_context(program, factor.first_item, factor.last_item);
+}
+
 std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
                                           std::optional<HexFactor>* alternative) {
   const Ast& ast = program.impl().tree();
@@ -433,7 +440,7 @@ std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
   std::optional<HexFactor> one = choose_in(program, ast.root, {}, nullptr, {}, &chosen);
   if (one) {
     double bits = 0;
-    if (alternative) *alternative = choose_in(program, ast.root, {}, &bits, chosen);
+    if (alternative) *alternative = choose_in(program, ast.root, {}, &bits, chosen, nullptr, true);
     if (alternative && *alternative && bits < kStrongBits) alternative->reset();
     return {std::move(*one)};
   }

@@ -25,6 +25,9 @@ struct HexFactor {
   uint64_t max_tail = 0;
   FactorContext context;
   double bits = 0;  // expected rarity in executables: it hits about once per 2^bits bytes
+  // The pattern's top-level items the factor spans, for a factor of its own sequence.
+  uint32_t first_item = 0;
+  uint32_t last_item = 0;
 };
 
 // The factors of a pattern, one of which every match contains: usually one; for a pattern
@@ -32,10 +35,14 @@ struct HexFactor {
 // the pattern has none (it stays in the regex database).
 //
 // With `alternative`, a pattern that gets one factor of its own sequence also gets the best
-// rare factor among the rest of that sequence, if there is one: the compiler takes it
-// instead when many patterns chose the same literal (compiler.cpp, compile_patterns).
+// rare factor among the rest of that sequence, if there is one, without its context (kept
+// small while every pattern holds one): the compiler takes it instead when many patterns
+// chose the same literal (compiler.cpp, avoid_crowded_factors), and adds the context then.
 std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
                                           std::optional<HexFactor>* alternative = nullptr);
+
+// Computes the context of a factor of the pattern's own sequence (its items) into it.
+void add_context(const regex::Program& program, HexFactor& factor);
 
 // The same factor for the pattern's wide form (every character followed by a zero byte).
 HexFactor widened(const HexFactor& factor);

@@ -302,7 +302,7 @@ struct Builder {
 
 const internal::Ast& Program::Impl::tree() const {
   if (!tree_dropped) return ast_;
-  std::call_once(tree_once, [this] {
+  std::call_once(*tree_once, [this] {
     internal::ParseResult parsed = parse(body, hex);  // parsed without error before
     ast_ = std::move(parsed.ast);
     std::vector<int32_t> roots;
@@ -316,6 +316,7 @@ const internal::Ast& Program::Impl::tree() const {
 void Program::drop_tree() {
   impl_->ast_ = internal::Ast{};
   impl_->tree_dropped = true;
+  impl_->tree_once = std::make_unique<std::once_flag>();
 }
 
 const std::vector<internal::PieceCode>& Program::Impl::code() const {

@@ -66,7 +66,9 @@ struct Program::Impl {
   const internal::Ast& tree() const;
   std::string body;           // the pattern as compiled, to parse it again
   bool tree_dropped = false;  // set by the compiler before the Program is shared
-  mutable std::once_flag tree_once;
+  // A new flag each time the tree is dropped: the compiler may need a dropped tree once
+  // more and drop it again (compiler.cpp, avoid_crowded_factors).
+  mutable std::unique_ptr<std::once_flag> tree_once = std::make_unique<std::once_flag>();
   mutable internal::Ast ast_;  // through tree()
   bool hex = false;
   bool nocase = false;

@@ -34,8 +34,8 @@ ssize_t read_all(int fd, uint8_t* out, size_t size) {
 // Each fault of a file mapping maps a neighbourhood of pages: 64 KiB of small pages, or a
 // whole 2 MiB folio where the page cache holds the file in large folios (the kernel then
 // maps it with one page-table entry). Trimming costs the faults that follow it, so it waits
-// for this many (at most 64 MiB; 8 was measurably slower and held no less at peak).
-constexpr long kTrimFaults = 32;
+// for this many (32 MiB at most).
+constexpr long kTrimFaults = 16;
 
 long thread_minor_faults() {
   struct rusage ru {};

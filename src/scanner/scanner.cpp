@@ -410,10 +410,11 @@ bool Scanner::Impl::deferred_regexes_needed() {
 void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner::MappedFile* file) {
   auto& st = state;
   hs_scratch_t* s = scratch.get();
-  uint8_t* buffer =
-      file && file->mapped() ? read_buffer.reserve(kScanChunk + 2 * kWindowMargin) : nullptr;
-  for (size_t at = 0; at < st.size && !st.timed_out; at += kScanChunk) {
-    auto n = static_cast<unsigned>(std::min(kScanChunk, st.size - at));
+  uint8_t* buffer = file && file->mapped() ? read_buffer.reserve(kScanChunk) : nullptr;
+  // A chunk and its margins fill the buffer that small files are read into.
+  const size_t step = buffer ? kScanChunk - 2 * kWindowMargin : kScanChunk;
+  for (size_t at = 0; at < st.size && !st.timed_out; at += step) {
+    auto n = static_cast<unsigned>(std::min(step, st.size - at));
     const uint8_t* chunk = st.data + at;
     if (buffer) {
       const uint64_t begin = at >= kWindowMargin ? at - kWindowMargin : 0;

@@ -139,24 +139,25 @@ def workspace():
     w("many.yar", 'rule many { strings: $a = "AA" condition: #a == 1000000 }\n'
                   'rule other { strings: $b = "AAAA" condition: #b > 10 }\n')
     w("scanlist.txt", "sample.txt\ndir/one.txt\nempty.bin\n")
-    # A file large enough to be mapped and scanned in chunks of 4 MiB, with matches that
-    # straddle chunk boundaries and end at the last byte. Each chunk is read into a buffer
-    # with a margin on either side: the hex strings with gaps and the fullword wide string
-    # at the odd boundaries check their surroundings across the chunk's edge.
+    # A file large enough to be mapped and searched in chunks (of `step` bytes: 4 MiB less
+    # the two 64 KiB margins each chunk is read with), with matches that straddle chunk
+    # boundaries and end at the last byte. The hex strings with gaps and the fullword wide
+    # string at the odd boundaries check their surroundings across the chunk's edge.
     mib = 1 << 20
+    step = 4 * mib - 128 * 1024
     plant = [b"straddling text", "wide one".encode("utf-16-le"), b"NoCaSe MiXeD",
              b"\xde\xad\xbe\xef--\xca\xfe", b"re:12345;", b"\x00\x00lead nul"]
     body = bytearray(b"\x90" * (7 * 8 * mib + 4096))
-    for k in range(1, 8):  # each boundary k * 8 MiB split inside a pattern at a varying byte
+    for k in range(1, 8):  # each even boundary split inside a pattern at a varying byte
         p = plant[(k - 1) % len(plant)]
-        at = k * 8 * mib - 1 - k % (len(p) - 1)
+        at = 2 * k * step - 1 - k % (len(p) - 1)
         body[at:at + len(p)] = p
-    for k in range(0, 7):  # the boundaries between: (2k + 1) * 4 MiB, inside a gap
-        at = (2 * k + 1) * 4 * mib - 300 * (k + 1)
+    for k in range(0, 7):  # the odd boundaries, inside a gap
+        at = (2 * k + 1) * step - 300 * (k + 1)
         p = b"JKLM" + b"\x90" * (500 + 500 * k) + b"ZYXWVU"
         body[at:at + len(p)] = p
         q = b" " + "fullword edge".encode("utf-16-le") + b" "
-        at = (2 * k + 1) * 4 * mib - 11 - k
+        at = (2 * k + 1) * step - 11 - k
         body[at - 4000:at - 4000 + len(q)] = q
         body[at:at + len(q)] = q
     body[-len(plant[0]):] = plant[0]

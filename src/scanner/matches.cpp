@@ -55,6 +55,9 @@ void add_match(ScanState& st, uint32_t string, const MatchRec& m) {
 // already; if so its matches, and its overflow, become `string`'s. Otherwise `string` is
 // recorded as its class's verified one.
 bool copied_from_twin(ScanState& st, uint32_t string) {
+  // A string dropped during the search (Scanner's deferred regex pass) may have missed some
+  // of its candidates: it neither gives nor takes matches.
+  if (!st.string_needed[string]) return false;
   const uint32_t cls = st.program->same_as[string];
   uint32_t& done = st.verified_twin[cls];
   if (done == kNoString) {

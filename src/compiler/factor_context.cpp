@@ -160,6 +160,7 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
                 uint64_t pos, bool right, int& budget) {
   if (i == pieces.size()) return true;
   const ContextPiece& pc = pieces[i];
+  if (pc.lead >= 0) return lead_holds(pieces, i, data, size, pos, right, budget);
   const uint64_t n = pc.run.size();
   // The byte `k` steps into the gap (k = 0 next to the previous piece); none past the data.
   auto gap_byte = [&](uint64_t k, uint8_t& c) {
@@ -168,7 +169,6 @@ bool side_holds(const std::vector<ContextPiece>& pieces, size_t i, const uint8_t
     return true;
   };
   uint8_t c;
-  if (pc.lead >= 0) return lead_holds(pieces, i, data, size, pos, right, budget);
   for (uint64_t k = 0; k < pc.gap_min; ++k)
     if (!gap_byte(k, c) || !pc.gap_bytes.has(c)) return false;
   for (uint64_t g = pc.gap_min; g <= pc.gap_max; ++g) {

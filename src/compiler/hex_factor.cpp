@@ -260,20 +260,18 @@ bool spell(const Ast& ast, int32_t i, bool nocase, bool dotall, std::vector<std:
   }
 }
 
-// The factor of the sequence `node` (its children, or the node alone when it is not a
-// concatenation), every match of which is followed by `rest` more bytes. The context is
-// taken only for the pattern's own top-level sequence, which factor_context walks.
 // Top-level items [first, last) of a sequence.
 struct ItemRange {
   size_t first = 0;
   size_t last = 0;
 };
 
-// `avoid`: no factor may use these items; `chosen` receives the items of the factor. With
-// `no_context`, a top-level factor's context is left for add_context.
+// The factor of the sequence `node` (its children, or the node alone when it is not a
+// concatenation), every match of which is followed by `rest` more bytes, using none of the
+// items in `avoid`. The context is taken only for the pattern's own top-level sequence,
+// which factor_context walks, and only `with_context` (else add_context takes it later).
 std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, Len rest,
-                                   double* bits_out = nullptr, ItemRange avoid = {},
-                                   ItemRange* chosen = nullptr, bool no_context = false) {
+                                   ItemRange avoid = {}, bool with_context = true) {
   const auto& impl = program.impl();
   const Ast& ast = impl.tree();
   const Node& seq = ast.at(node);
@@ -395,12 +393,10 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
     best->literals = std::move(grown);
   }
   best->caseless = impl.nocase;
-  if (top && !no_context) best->context = factor_context(program, best_i, best_j);
+  if (top && with_context) best->context = factor_context(program, best_i, best_j);
   best->first_item = static_cast<uint32_t>(best_i);
   best->last_item = static_cast<uint32_t>(best_j);
   best->bits = best_bits;
-  if (bits_out) *bits_out = best_bits;
-  if (chosen) *chosen = {best_i, best_j};
   return best;
 }
 
@@ -408,10 +404,10 @@ std::optional<HexFactor> choose_in(const regex::Program& program, int32_t node, 
 // only a rare one is worth more than the regex database's exact hits (`C6 45` from
 // `(\xC6\x45.{2}){25}` hits tens of thousands of times in 100 MB of code, and verifying
 // each one pages the file back in).
-std::optional<HexFactor> strong_in(const regex::Program& program, int32_t node, Len rest) {
-  double bits = 0;
-  std::optional<HexFactor> f = choose_in(program, node, rest, &bits);
-  if (f && bits < kStrongBits) f.reset();
+std::optional<HexFactor> strong_in(const regex::Program& program, int32_t node, Len rest,
+                                   ItemRange avoid = {}, bool with_context = true) {
+  std::optional<HexFactor> f = choose_in(program, node, rest, avoid, with_context);
+  if (f && f->bits < kStrongBits) f.reset();
   return f;
 }
 
@@ -436,12 +432,10 @@ std::vector<HexFactor> choose_hex_factors(const regex::Program& program,
                                           std::optional<HexFactor>* alternative) {
   const Ast& ast = program.impl().tree();
   if (ast.root < 0) return {};
-  ItemRange chosen;
-  std::optional<HexFactor> one = choose_in(program, ast.root, {}, nullptr, {}, &chosen);
+  std::optional<HexFactor> one = choose_in(program, ast.root, {});
   if (one) {
-    double bits = 0;
-    if (alternative) *alternative = choose_in(program, ast.root, {}, &bits, chosen, nullptr, true);
-    if (alternative && *alternative && bits < kStrongBits) alternative->reset();
+    if (alternative)
+      *alternative = strong_in(program, ast.root, {}, {one->first_item, one->last_item}, false);
     return {std::move(*one)};
   }
   // The pattern is one group (a sequence of one item), perhaps repeated or an alternation.

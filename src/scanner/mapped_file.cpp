@@ -20,11 +20,12 @@ size_t page_size() {
   return static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
-// read() until `size` bytes or end of file; returns the count, or -1 on an error.
-ssize_t read_all(int fd, uint8_t* out, size_t size) {
+// pread() from `offset` until `size` bytes or end of file; returns the count, or -1 on an
+// error.
+ssize_t read_all(int fd, uint8_t* out, size_t size, uint64_t offset = 0) {
   size_t got = 0;
   while (got < size) {
-    ssize_t n = ::read(fd, out + got, size - got);
+    ssize_t n = ::pread(fd, out + got, size - got, static_cast<off_t>(offset + got));
     if (n < 0) return -1;
     if (n == 0) break;  // the file shrank: scan what is there
     got += static_cast<size_t>(n);
@@ -70,13 +71,7 @@ MappedFile::~MappedFile() {
 }
 
 bool MappedFile::read(uint64_t offset, size_t length, uint8_t* out) const {
-  size_t got = 0;
-  while (fd_ >= 0 && got < length) {
-    ssize_t n = ::pread(fd_, out + got, length - got, static_cast<off_t>(offset + got));
-    if (n <= 0) return false;
-    got += static_cast<size_t>(n);
-  }
-  return fd_ >= 0;
+  return fd_ >= 0 && read_all(fd_, out, length, offset) == static_cast<ssize_t>(length);
 }
 
 void MappedFile::prefetch(size_t offset, size_t length) {

@@ -127,24 +127,25 @@ void verify_regexes(ScanState& st, uint32_t string, const std::vector<uint32_t>&
     } else if (atom.pattern.exact && fixed && !atom.wide) {
       for (uint64_t e : ends)
         if (e >= *fixed) starts.push_back(e - *fixed);
-    } else if (!st.file) {
-      direct = false;
-      prog.collect_starts(st.data, st.size, ends, atom.wide, st.regex_scratch, starts);
     } else {
-      // A mapped file: the backward walks fault its pages back in, so the ends go in
+      // In a mapped file the backward walks fault its pages back in, so the ends go in
       // batches spanning a few megabytes with a trim between them, or one common pattern
       // would bring the whole file back (see MappedFile::trim). The union of the batches'
       // starts is the whole walk's (a start is found from the nearest end it reaches, and
       // duplicates go below).
       direct = false;
-      std::vector<uint64_t>& batch = st.batch;
+      const uint64_t span = st.file ? kTrimSpan : UINT64_MAX;
       for (size_t b = 0; b < ends.size();) {
         size_t e = b;
-        while (e < ends.size() && ends[e] - ends[b] < kTrimSpan) ++e;
-        batch.assign(ends.begin() + static_cast<std::ptrdiff_t>(b),
-                     ends.begin() + static_cast<std::ptrdiff_t>(e));
-        prog.collect_starts(st.data, st.size, batch, atom.wide, st.regex_scratch, starts);
-        st.file->trim();
+        while (e < ends.size() && ends[e] - ends[b] < span) ++e;
+        const std::vector<uint64_t>* batch = &ends;
+        if (b > 0 || e < ends.size()) {
+          st.batch.assign(ends.begin() + static_cast<std::ptrdiff_t>(b),
+                          ends.begin() + static_cast<std::ptrdiff_t>(e));
+          batch = &st.batch;
+        }
+        prog.collect_starts(st.data, st.size, *batch, atom.wide, st.regex_scratch, starts);
+        if (st.file) st.file->trim();
         b = e;
       }
     }
@@ -216,11 +217,7 @@ void resolve_matches(ScanState& st) {
   st.touched_strings.erase(std::unique(st.touched_strings.begin(), st.touched_strings.end()),
                            st.touched_strings.end());
   for (uint32_t s : st.touched_strings) {
-    if (st.timed_out) {
-      reset(st.literal_candidates[s]);
-      continue;
-    }
-    if (copied_from_twin(st, s)) {
+    if (st.timed_out || copied_from_twin(st, s)) {
       reset(st.literal_candidates[s]);
       continue;
     }

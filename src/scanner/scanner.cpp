@@ -416,18 +416,13 @@ void Scanner::Impl::search(hs_stream_t* literals, hs_stream_t* regexes, scanner:
   for (size_t at = 0; at < st.size && !st.timed_out; at += step) {
     auto n = static_cast<unsigned>(std::min(step, st.size - at));
     const uint8_t* chunk = st.data + at;
-    if (buffer) {
-      const uint64_t begin = at >= kWindowMargin ? at - kWindowMargin : 0;
-      const uint64_t end = std::min<uint64_t>(st.size, at + n + kWindowMargin);
-      if (file->read(begin, end - begin, buffer)) {
-        st.copied = buffer;
-        st.copied_begin = begin;
-        st.copied_end = end;
-        chunk = buffer + (at - begin);
-      } else {
-        st.copied = nullptr;
-        file->prefetch(at, n);
-      }
+    const uint64_t begin = at >= kWindowMargin ? at - kWindowMargin : 0;
+    const uint64_t end = std::min<uint64_t>(st.size, at + n + kWindowMargin);
+    st.copied = buffer && file->read(begin, end - begin, buffer) ? buffer : nullptr;
+    if (st.copied) {
+      st.copied_begin = begin;
+      st.copied_end = end;
+      chunk = buffer + (at - begin);
     } else if (file) {
       file->prefetch(at, n);
     }
